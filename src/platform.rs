@@ -1,0 +1,59 @@
+//! The few places where Linux and Windows differ, kept together (DESIGN decision 13).
+#![forbid(unsafe_code)]
+
+use std::fs::File;
+use std::io;
+
+/// Positioned read that does not move a shared file cursor.
+#[cfg(unix)]
+pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Positioned write that does not move a shared file cursor.
+#[cfg(unix)]
+pub fn write_all_at(file: &File, data: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, data, offset)
+}
+
+#[cfg(windows)]
+pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+pub fn write_all_at(file: &File, mut data: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !data.is_empty() {
+        match file.seek_write(data, offset)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                data = &data[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes a rename inside `dir` durable. Windows has no directory handles to sync; its
+/// rename is made durable by the file system journal.
+#[cfg(unix)]
+pub fn sync_dir(dir: &std::path::Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(windows)]
+pub fn sync_dir(_dir: &std::path::Path) -> io::Result<()> {
+    Ok(())
+}

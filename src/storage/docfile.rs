@@ -1,0 +1,1219 @@
+//! Our compound files ("docfiles"): `StgCreateDocfile`/`StgOpenStorage` on Linux.
+//!
+//! The file we open is never written. Its directory becomes a tree of reference-counted
+//! nodes; stream content stays in the file until changed ([`Blob`]). A *workspace* holds
+//! the tree that open handles see (`working`) and the state of the last commit (`base`).
+//! Committing the root writes a new compound file beside the original, syncs it and renames
+//! it over the original (DESIGN decision 9); committing a nested transacted storage
+//! publishes its tree into the parent's workspace. Storages opened in direct mode share their
+//! parent's workspace.
+//!
+//! Lock order: a nested workspace's lock may be held while its parent's is taken, never the
+//! reverse. `BaseFile` locks are taken last. No lock here ever calls code we do not own.
+#![forbid(unsafe_code)]
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+
+use super::blob::Blob;
+use super::image::{self, BaseFile};
+use super::names::{self, Key};
+use super::{ElementKind, ElementStat, Storage, Stream, filetime_now};
+use crate::consts::*;
+use crate::error::{Error, ErrorKind, Result, err};
+
+pub type NodeId = u64;
+
+pub fn new_id() -> NodeId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[derive(Clone)]
+pub struct DirNode {
+    pub id: NodeId,
+    pub clsid: [u8; 16],
+    pub state_bits: u32,
+    pub ctime: u64,
+    pub mtime: u64,
+    pub atime: u64,
+    pub children: BTreeMap<Key, Child>,
+}
+
+impl DirNode {
+    fn new() -> DirNode {
+        let now = filetime_now();
+        DirNode {
+            id: new_id(),
+            clsid: [0; 16],
+            state_bits: 0,
+            ctime: now,
+            mtime: now,
+            atime: 0,
+            children: BTreeMap::new(),
+        }
+    }
+
+    /// The node's own fields with no children.
+    pub fn clone_shallow(&self) -> DirNode {
+        DirNode {
+            id: self.id,
+            clsid: self.clsid,
+            state_bits: self.state_bits,
+            ctime: self.ctime,
+            mtime: self.mtime,
+            atime: self.atime,
+            children: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Child {
+    pub name: String,
+    pub node: Node,
+}
+
+#[derive(Clone)]
+pub enum Node {
+    Dir(Arc<DirNode>),
+    Stream(Arc<StreamNode>),
+}
+
+impl Node {
+    fn id(&self) -> NodeId {
+        match self {
+            Node::Dir(d) => d.id,
+            Node::Stream(s) => s.id,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StreamNode {
+    pub id: NodeId,
+    pub data: Blob,
+}
+
+// ===== workspaces =====
+
+/// Where a workspace's commit goes.
+enum Target {
+    /// A file on disk, replaced atomically.
+    File {
+        path: PathBuf,
+        version: cfb::Version,
+    },
+    /// The parent workspace's tree, at `path`, where the storage with node `id` lives.
+    Parent {
+        parent: Arc<Workspace>,
+        path: Vec<Key>,
+        id: NodeId,
+    },
+}
+
+struct WsInner {
+    base: Arc<DirNode>,
+    working: Arc<DirNode>,
+    target: Target,
+    /// Elements open through a handle, with the number of handles (exclusive access).
+    open: HashMap<NodeId, usize>,
+    /// Set by changes since the last commit or revert.
+    dirty: bool,
+}
+
+pub struct Workspace {
+    inner: Mutex<WsInner>,
+}
+
+impl Workspace {
+    fn new(tree: Arc<DirNode>, target: Target) -> Arc<Workspace> {
+        Arc::new(Workspace {
+            inner: Mutex::new(WsInner {
+                base: tree.clone(),
+                working: tree,
+                target,
+                open: HashMap::new(),
+                dirty: false,
+            }),
+        })
+    }
+
+    fn unregister(&self, id: NodeId) {
+        let mut inner = self.inner.lock();
+        if let Some(count) = inner.open.get_mut(&id) {
+            *count -= 1;
+            if *count == 0 {
+                inner.open.remove(&id);
+            }
+        }
+    }
+
+    fn commit(&self, _flags: u32) -> Result<()> {
+        let mut inner = self.inner.lock();
+        let snapshot = inner.working.clone();
+        match &inner.target {
+            Target::File { path, version } => {
+                let version = image::version_for(&snapshot, *version);
+                let base = publish_file(path, &snapshot, version)?;
+                let rebased = Arc::new(image::rebase(&snapshot, &base, Path::new("/")));
+                inner.base = rebased.clone();
+                inner.working = rebased;
+            }
+            Target::Parent { parent, path, id } => {
+                let mut p = parent.inner.lock();
+                let dir = dir_mut(&mut p.working, &path[..path.len() - 1]).ok_or_else(reverted)?;
+                let slot = dir
+                    .children
+                    .get_mut(path.last().expect("a nested workspace has a path"))
+                    .filter(|c| c.node.id() == *id)
+                    .ok_or_else(reverted)?;
+                slot.node = Node::Dir(snapshot.clone());
+                p.dirty = true;
+                drop(p);
+                inner.base = snapshot;
+            }
+        }
+        inner.dirty = false;
+        Ok(())
+    }
+
+    fn revert(&self) {
+        let mut inner = self.inner.lock();
+        inner.working = inner.base.clone();
+        inner.dirty = false;
+    }
+}
+
+fn register_in(inner: &mut WsInner, id: NodeId) -> Result<()> {
+    if inner.open.contains_key(&id) {
+        return err(
+            ErrorKind::StgAccessDenied,
+            "the element is already open (elements are opened exclusively)",
+        );
+    }
+    inner.open.insert(id, 1);
+    Ok(())
+}
+
+fn reverted() -> Error {
+    Error::new(
+        ErrorKind::StgReverted,
+        "the element was removed, or its parent was reverted or released",
+    )
+}
+
+fn dir_at<'a>(root: &'a DirNode, path: &[Key], id: NodeId) -> Result<&'a DirNode> {
+    let mut cur = root;
+    for key in path {
+        cur = match cur.children.get(key) {
+            Some(Child {
+                node: Node::Dir(d), ..
+            }) => d,
+            _ => return Err(reverted()),
+        };
+    }
+    if cur.id != id {
+        return Err(reverted());
+    }
+    Ok(cur)
+}
+
+fn dir_mut<'a>(root: &'a mut Arc<DirNode>, path: &[Key]) -> Option<&'a mut DirNode> {
+    let mut cur = root;
+    for key in path {
+        let dir = Arc::make_mut(cur);
+        cur = match dir.children.get_mut(key) {
+            Some(Child {
+                node: Node::Dir(d), ..
+            }) => d,
+            _ => return None,
+        };
+    }
+    Some(Arc::make_mut(cur))
+}
+
+fn checked_dir_mut<'a>(
+    root: &'a mut Arc<DirNode>,
+    path: &[Key],
+    id: NodeId,
+) -> Result<&'a mut DirNode> {
+    dir_at(root, path, id)?;
+    Ok(dir_mut(root, path).expect("checked above"))
+}
+
+fn stream_at<'a>(root: &'a DirNode, path: &[Key], id: NodeId) -> Result<&'a StreamNode> {
+    let (leaf, parents) = path.split_last().ok_or_else(reverted)?;
+    let mut cur = root;
+    for key in parents {
+        cur = match cur.children.get(key) {
+            Some(Child {
+                node: Node::Dir(d), ..
+            }) => d,
+            _ => return Err(reverted()),
+        };
+    }
+    match cur.children.get(leaf) {
+        Some(Child {
+            node: Node::Stream(s),
+            ..
+        }) if s.id == id => Ok(s),
+        _ => Err(reverted()),
+    }
+}
+
+fn stream_mut<'a>(
+    root: &'a mut Arc<DirNode>,
+    path: &[Key],
+    id: NodeId,
+) -> Result<&'a mut StreamNode> {
+    stream_at(root, path, id)?;
+    let (leaf, parents) = path.split_last().expect("checked above");
+    let dir = dir_mut(root, parents).expect("checked above");
+    match dir.children.get_mut(leaf) {
+        Some(Child {
+            node: Node::Stream(s),
+            ..
+        }) => Ok(Arc::make_mut(s)),
+        _ => unreachable!("checked above"),
+    }
+}
+
+// ===== files =====
+
+/// Writes `tree` beside `path`, syncs it, renames it over `path` and syncs the directory.
+/// Returns the new file, opened for reading.
+fn publish_file(path: &Path, tree: &DirNode, version: cfb::Version) -> Result<Arc<BaseFile>> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("creating the new file beside the original", &e))?;
+    let (file, tmp_path) = tmp.into_parts();
+    let cache =
+        super::cache::CachedFile::new(file).map_err(|e| Error::io("writing the new file", &e))?;
+    let cache = image::write_tree(tree, version, cache)?;
+    let file = cache
+        .finish()
+        .map_err(|e| Error::io("writing the new file", &e))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        // Keep the original's permissions on the file that replaces it.
+        let _ = file.set_permissions(meta.permissions());
+    }
+    let file = tempfile::NamedTempFile::from_parts(file, tmp_path)
+        .persist(path)
+        .map_err(|e| Error::io("replacing the original file", &e.error))?;
+    crate::platform::sync_dir(&dir).map_err(|e| Error::io("syncing the directory", &e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io("reading the new file", &e))?
+        .len();
+    let (base, _) = image::open_base(Box::new(file), size)?;
+    Ok(base)
+}
+
+fn access_of(mode: u32) -> Result<u32> {
+    match mode & 3 {
+        3 => err(
+            ErrorKind::StgInvalidFlag,
+            format!("invalid access mode in 0x{mode:08X}"),
+        ),
+        a => Ok(a),
+    }
+}
+
+fn wants_write(mode: u32) -> bool {
+    mode & 3 != STGM_READ
+}
+
+/// Opens a compound file on disk.
+pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
+    access_of(mode)?;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return err(
+                ErrorKind::StgFileNotFound,
+                format!("{} does not exist", path.display()),
+            );
+        }
+        Err(e) => return Err(Error::io(&path.display().to_string(), &e)),
+    };
+    if meta.is_dir() {
+        return err(
+            ErrorKind::StgAccessDenied,
+            format!("{} is a directory", path.display()),
+        );
+    }
+    if wants_write(mode) {
+        // Asked for write access: the file itself must be writable even though we only
+        // ever replace it.
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::StgAccessDenied,
+                    format!("{} cannot be opened for writing: {e}", path.display()),
+                )
+            })?;
+    }
+    let file = File::open(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    if !is_compound(&file)? {
+        return err(
+            ErrorKind::StgFileAlreadyExists,
+            format!("{} is not a compound file", path.display()),
+        );
+    }
+    let (base, tree) = image::open_base(Box::new(file), meta.len())?;
+    let version = base.version;
+    let ws = Workspace::new(
+        Arc::new(tree),
+        Target::File {
+            path: path.to_path_buf(),
+            version,
+        },
+    );
+    let root_id = ws.inner.lock().working.id;
+    Ok(DocStorage::root(ws, root_id, path, mode))
+}
+
+/// Creates a compound file on disk (`STGM_CREATE` replaces an existing one).
+pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<DocStorage>> {
+    access_of(mode)?;
+    if !wants_write(mode) {
+        return err(
+            ErrorKind::StgInvalidFlag,
+            "a new compound file must be opened with write access",
+        );
+    }
+    let exists = path.exists();
+    if exists && mode & STGM_CREATE == 0 {
+        return err(
+            ErrorKind::StgFileAlreadyExists,
+            format!("{} exists (pass STGM_CREATE to replace it)", path.display()),
+        );
+    }
+    let tree = Arc::new(DirNode::new());
+    if !exists || mode & STGM_TRANSACTED == 0 {
+        // The file exists from now on; a transacted create over an existing file replaces
+        // it only at commit.
+        publish_file(path, &DirNode::new(), version)?;
+    }
+    let ws = Workspace::new(
+        tree.clone(),
+        Target::File {
+            path: path.to_path_buf(),
+            version,
+        },
+    );
+    Ok(DocStorage::root(ws, tree.id, path, mode))
+}
+
+fn is_compound(file: &File) -> Result<bool> {
+    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    let mut head = [0u8; 8];
+    match crate::platform::read_exact_at(file, &mut head, 0) {
+        Ok(()) => Ok(head == SIGNATURE),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(Error::io("reading the file header", &e)),
+    }
+}
+
+/// `StgIsStorageFile`: whether the file starts with the compound-file signature.
+pub fn is_storage_file(path: &Path) -> Result<bool> {
+    let file = File::open(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    is_compound(&file)
+}
+
+// ===== storage handles =====
+
+/// An open storage of one of our compound files.
+pub struct DocStorage {
+    ws: Arc<Workspace>,
+    path: Vec<Key>,
+    id: NodeId,
+    name: String,
+    mode: u32,
+    /// The workspace this storage is registered in as open (not for file roots).
+    registered_in: Option<Arc<Workspace>>,
+    /// A root opened in direct mode publishes its changes when released.
+    commit_on_release: bool,
+}
+
+impl DocStorage {
+    fn root(ws: Arc<Workspace>, id: NodeId, path: &Path, mode: u32) -> Arc<DocStorage> {
+        let name = path.to_string_lossy().into_owned();
+        Arc::new(DocStorage {
+            ws,
+            path: Vec::new(),
+            id,
+            name,
+            mode,
+            registered_in: None,
+            commit_on_release: mode & STGM_TRANSACTED == 0 && wants_write(mode),
+        })
+    }
+
+    fn child_path(&self, name: &str) -> Vec<Key> {
+        let mut path = self.path.clone();
+        path.push(Key::new(name));
+        path
+    }
+
+    fn require_write(&self) -> Result<()> {
+        if !wants_write(self.mode) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("storage {} was opened read-only", self.name),
+            );
+        }
+        Ok(())
+    }
+
+    fn child_mode_allowed(&self, mode: u32) -> Result<()> {
+        access_of(mode)?;
+        if wants_write(mode) && !wants_write(self.mode) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!(
+                    "cannot open an element for writing inside read-only storage {}",
+                    self.name
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn make_storage(
+        &self,
+        inner: &mut WsInner,
+        name: String,
+        dir: Arc<DirNode>,
+        mode: u32,
+    ) -> Result<Arc<dyn Storage>> {
+        register_in(inner, dir.id)?;
+        let path = self.child_path(&name);
+        let storage = if mode & STGM_TRANSACTED != 0 {
+            let id = dir.id;
+            let ws = Workspace::new(
+                dir,
+                Target::Parent {
+                    parent: self.ws.clone(),
+                    path,
+                    id,
+                },
+            );
+            DocStorage {
+                ws,
+                path: Vec::new(),
+                id,
+                name,
+                mode,
+                registered_in: Some(self.ws.clone()),
+                commit_on_release: false,
+            }
+        } else {
+            DocStorage {
+                ws: self.ws.clone(),
+                path,
+                id: dir.id,
+                name,
+                mode,
+                registered_in: Some(self.ws.clone()),
+                commit_on_release: false,
+            }
+        };
+        Ok(Arc::new(storage))
+    }
+
+    fn make_stream(
+        &self,
+        inner: &mut WsInner,
+        name: String,
+        id: NodeId,
+        mode: u32,
+    ) -> Result<Box<dyn Stream>> {
+        register_in(inner, id)?;
+        Ok(Box::new(DocStream {
+            ws: self.ws.clone(),
+            path: self.child_path(&name),
+            id,
+            name,
+            mode,
+            pos: 0,
+        }))
+    }
+
+    fn element_stat(child: &Child) -> ElementStat {
+        match &child.node {
+            Node::Dir(d) => ElementStat {
+                name: child.name.clone(),
+                kind: ElementKind::Storage,
+                size: 0,
+                mtime: d.mtime,
+                ctime: d.ctime,
+                atime: d.atime,
+                mode: 0,
+                clsid: d.clsid,
+                state_bits: d.state_bits,
+            },
+            Node::Stream(s) => ElementStat {
+                name: child.name.clone(),
+                kind: ElementKind::Stream,
+                size: s.data.len(),
+                mtime: 0,
+                ctime: 0,
+                atime: 0,
+                mode: 0,
+                clsid: [0; 16],
+                state_bits: 0,
+            },
+        }
+    }
+
+    /// Validates a child name and looks it up; `None` when absent.
+    fn lookup(&self, inner: &WsInner, name: &str) -> Result<Option<Child>> {
+        names::validate(name)?;
+        let dir = dir_at(&inner.working, &self.path, self.id)?;
+        Ok(dir.children.get(&Key::new(name)).cloned())
+    }
+
+    fn check_share_mode(mode: u32) -> Result<()> {
+        if mode & 0x70 != STGM_SHARE_EXCLUSIVE {
+            return err(
+                ErrorKind::StgInvalidFlag,
+                "elements inside a storage must be opened with STGM_SHARE_EXCLUSIVE",
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DocStorage {
+    fn drop(&mut self) {
+        if self.commit_on_release && self.ws.inner.lock().dirty {
+            // Direct mode: what was written reaches the file when the root is released.
+            let _ = self.ws.commit(STGC_DEFAULT);
+        }
+        if let Some(ws) = &self.registered_in {
+            ws.unregister(self.id);
+        }
+    }
+}
+
+impl Storage for DocStorage {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn stat(&self) -> Result<ElementStat> {
+        let inner = self.ws.inner.lock();
+        let dir = dir_at(&inner.working, &self.path, self.id)?;
+        Ok(ElementStat {
+            name: self.name.clone(),
+            kind: ElementKind::Storage,
+            size: 0,
+            mtime: dir.mtime,
+            ctime: dir.ctime,
+            atime: dir.atime,
+            mode: self.mode,
+            clsid: dir.clsid,
+            state_bits: dir.state_bits,
+        })
+    }
+
+    fn elements(&self) -> Result<Vec<ElementStat>> {
+        let inner = self.ws.inner.lock();
+        let dir = dir_at(&inner.working, &self.path, self.id)?;
+        Ok(dir.children.values().map(Self::element_stat).collect())
+    }
+
+    fn open_stream(&self, name: &str, mode: u32) -> Result<Box<dyn Stream>> {
+        Self::check_share_mode(mode)?;
+        self.child_mode_allowed(mode)?;
+        if mode & (STGM_TRANSACTED | STGM_DELETEONRELEASE) != 0 {
+            return err(
+                ErrorKind::StgInvalidFunction,
+                "streams cannot be transacted or deleted on release",
+            );
+        }
+        let mut inner = self.ws.inner.lock();
+        match self.lookup(&inner, name)? {
+            Some(Child {
+                name,
+                node: Node::Stream(s),
+            }) => self.make_stream(&mut inner, name, s.id, mode),
+            _ => err(
+                ErrorKind::StgFileNotFound,
+                format!("no stream {name:?} in storage {}", self.name),
+            ),
+        }
+    }
+
+    fn create_stream(&self, name: &str, mode: u32) -> Result<Box<dyn Stream>> {
+        Self::check_share_mode(mode)?;
+        self.require_write()?;
+        self.child_mode_allowed(mode)?;
+        let mut inner = self.ws.inner.lock();
+        if let Some(existing) = self.lookup(&inner, name)? {
+            if mode & STGM_CREATE == 0 {
+                return err(
+                    ErrorKind::StgFileAlreadyExists,
+                    format!("{name:?} already exists in storage {}", self.name),
+                );
+            }
+            if inner.open.contains_key(&existing.node.id()) {
+                return err(
+                    ErrorKind::StgAccessDenied,
+                    format!("{name:?} is open and cannot be replaced"),
+                );
+            }
+        }
+        let id = new_id();
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.children.insert(
+            Key::new(name),
+            Child {
+                name: name.to_string(),
+                node: Node::Stream(Arc::new(StreamNode {
+                    id,
+                    data: Blob::default(),
+                })),
+            },
+        );
+        dir.mtime = filetime_now();
+        inner.dirty = true;
+        self.make_stream(&mut inner, name.to_string(), id, mode)
+    }
+
+    fn open_storage(&self, name: &str, mode: u32) -> Result<Arc<dyn Storage>> {
+        Self::check_share_mode(mode)?;
+        self.child_mode_allowed(mode)?;
+        let mut inner = self.ws.inner.lock();
+        match self.lookup(&inner, name)? {
+            Some(Child {
+                name,
+                node: Node::Dir(d),
+            }) => self.make_storage(&mut inner, name, d, mode),
+            _ => err(
+                ErrorKind::StgFileNotFound,
+                format!("no storage {name:?} in storage {}", self.name),
+            ),
+        }
+    }
+
+    fn create_storage(&self, name: &str, mode: u32) -> Result<Arc<dyn Storage>> {
+        Self::check_share_mode(mode)?;
+        self.require_write()?;
+        self.child_mode_allowed(mode)?;
+        let mut inner = self.ws.inner.lock();
+        if let Some(existing) = self.lookup(&inner, name)? {
+            if mode & STGM_CREATE == 0 {
+                return err(
+                    ErrorKind::StgFileAlreadyExists,
+                    format!("{name:?} already exists in storage {}", self.name),
+                );
+            }
+            if inner.open.contains_key(&existing.node.id()) {
+                return err(
+                    ErrorKind::StgAccessDenied,
+                    format!("{name:?} is open and cannot be replaced"),
+                );
+            }
+        }
+        let node = Arc::new(DirNode::new());
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.children.insert(
+            Key::new(name),
+            Child {
+                name: name.to_string(),
+                node: Node::Dir(node.clone()),
+            },
+        );
+        dir.mtime = filetime_now();
+        inner.dirty = true;
+        self.make_storage(&mut inner, name.to_string(), node, mode)
+    }
+
+    fn destroy_element(&self, name: &str) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        let Some(child) = self.lookup(&inner, name)? else {
+            return err(
+                ErrorKind::StgFileNotFound,
+                format!("no element {name:?} in storage {}", self.name),
+            );
+        };
+        if inner.open.contains_key(&child.node.id()) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("{name:?} is open and cannot be destroyed"),
+            );
+        }
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.children.remove(&Key::new(name));
+        dir.mtime = filetime_now();
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn rename_element(&self, old: &str, new: &str) -> Result<()> {
+        self.require_write()?;
+        names::validate(new)?;
+        let mut inner = self.ws.inner.lock();
+        let Some(mut child) = self.lookup(&inner, old)? else {
+            return err(
+                ErrorKind::StgFileNotFound,
+                format!("no element {old:?} in storage {}", self.name),
+            );
+        };
+        if Key::new(old) != Key::new(new) && self.lookup(&inner, new)?.is_some() {
+            return err(
+                ErrorKind::StgFileAlreadyExists,
+                format!("{new:?} already exists in storage {}", self.name),
+            );
+        }
+        if inner.open.contains_key(&child.node.id()) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("{old:?} is open and cannot be renamed"),
+            );
+        }
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.children.remove(&Key::new(old));
+        child.name = new.to_string();
+        dir.children.insert(Key::new(new), child);
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn set_class(&self, clsid: [u8; 16]) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        checked_dir_mut(&mut inner.working, &self.path, self.id)?.clsid = clsid;
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn set_state_bits(&self, bits: u32, mask: u32) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.state_bits = (dir.state_bits & !mask) | (bits & mask);
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn set_element_times(
+        &self,
+        name: Option<&str>,
+        ctime: Option<u64>,
+        atime: Option<u64>,
+        mtime: Option<u64>,
+    ) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        let path = match name {
+            Some(n) => match self.lookup(&inner, n)? {
+                Some(Child {
+                    node: Node::Dir(_), ..
+                }) => self.child_path(n),
+                // Streams carry no times in a compound file.
+                Some(_) => return Ok(()),
+                None => {
+                    return err(
+                        ErrorKind::StgFileNotFound,
+                        format!("no element {n:?} in storage {}", self.name),
+                    );
+                }
+            },
+            None => self.path.clone(),
+        };
+        dir_at(&inner.working, &self.path, self.id)?;
+        let dir = dir_mut(&mut inner.working, &path).ok_or_else(reverted)?;
+        if let Some(t) = ctime {
+            dir.ctime = t;
+        }
+        if let Some(t) = atime {
+            dir.atime = t;
+        }
+        if let Some(t) = mtime {
+            dir.mtime = t;
+        }
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn commit(&self, flags: u32) -> Result<()> {
+        if self.path.is_empty() && wants_write(self.mode) {
+            self.ws.commit(flags)
+        } else {
+            // Direct-mode children publish into their parent's workspace as they go.
+            Ok(())
+        }
+    }
+
+    fn revert(&self) -> Result<()> {
+        if self.path.is_empty() && self.mode & STGM_TRANSACTED != 0 {
+            self.ws.revert();
+        }
+        Ok(())
+    }
+
+    fn writable(&self) -> bool {
+        wants_write(self.mode)
+    }
+
+    fn stream_blob(&self, name: &str) -> Result<Blob> {
+        let inner = self.ws.inner.lock();
+        match self.lookup(&inner, name)? {
+            Some(Child {
+                node: Node::Stream(s),
+                ..
+            }) => Ok(s.data.clone()),
+            _ => err(
+                ErrorKind::StgFileNotFound,
+                format!("no stream {name:?} in storage {}", self.name),
+            ),
+        }
+    }
+
+    fn write_stream(&self, name: &str, blob: &Blob) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        if let Some(existing) = self.lookup(&inner, name)? {
+            if inner.open.contains_key(&existing.node.id()) {
+                return err(
+                    ErrorKind::StgAccessDenied,
+                    format!("{name:?} is open and cannot be replaced"),
+                );
+            }
+        }
+        let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
+        dir.children.insert(
+            Key::new(name),
+            Child {
+                name: name.to_string(),
+                node: Node::Stream(Arc::new(StreamNode {
+                    id: new_id(),
+                    data: blob.clone(),
+                })),
+            },
+        );
+        inner.dirty = true;
+        Ok(())
+    }
+}
+
+// ===== stream handles =====
+
+/// An open stream of one of our compound files. Streams are never transacted themselves:
+/// they write into their storage's workspace.
+pub struct DocStream {
+    ws: Arc<Workspace>,
+    path: Vec<Key>,
+    id: NodeId,
+    name: String,
+    mode: u32,
+    pos: u64,
+}
+
+impl DocStream {
+    fn require_write(&self) -> Result<()> {
+        if !wants_write(self.mode) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("stream {} was opened read-only", self.name),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DocStream {
+    fn drop(&mut self) {
+        self.ws.unregister(self.id);
+    }
+}
+
+impl Stream for DocStream {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if self.mode & 3 == STGM_WRITE {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("stream {} was opened write-only", self.name),
+            );
+        }
+        let inner = self.ws.inner.lock();
+        let node = stream_at(&inner.working, &self.path, self.id)?;
+        let n = node.data.read_at(self.pos, buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<usize> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        let node = stream_mut(&mut inner.working, &self.path, self.id)?;
+        node.data.write_at(self.pos, data)?;
+        inner.dirty = true;
+        self.pos += data.len() as u64;
+        Ok(data.len())
+    }
+
+    fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
+        let len = self.len()?;
+        let target = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => len.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => err(
+                ErrorKind::StgInvalidFunction,
+                "seek before the start of the stream",
+            ),
+        }
+    }
+
+    fn len(&self) -> Result<u64> {
+        let inner = self.ws.inner.lock();
+        Ok(stream_at(&inner.working, &self.path, self.id)?.data.len())
+    }
+
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        self.require_write()?;
+        let mut inner = self.ws.inner.lock();
+        stream_mut(&mut inner.working, &self.path, self.id)?
+            .data
+            .set_len(len)?;
+        inner.dirty = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        // Writes already reached the storage's workspace.
+        let inner = self.ws.inner.lock();
+        stream_at(&inner.working, &self.path, self.id).map(|_| ())
+    }
+
+    fn revert(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn stat(&self) -> Result<ElementStat> {
+        Ok(ElementStat {
+            name: self.name.clone(),
+            kind: ElementKind::Stream,
+            size: self.len()?,
+            mtime: 0,
+            ctime: 0,
+            atime: 0,
+            mode: self.mode,
+            clsid: [0; 16],
+            state_bits: 0,
+        })
+    }
+
+    fn clone_stream(&self) -> Result<Box<dyn Stream>> {
+        let mut inner = self.ws.inner.lock();
+        stream_at(&inner.working, &self.path, self.id)?;
+        *inner.open.entry(self.id).or_insert(0) += 1;
+        Ok(Box::new(DocStream {
+            ws: self.ws.clone(),
+            path: self.path.clone(),
+            id: self.id,
+            name: self.name.clone(),
+            mode: self.mode,
+            pos: self.pos,
+        }))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
+
+    fn write_all(s: &mut dyn Stream, data: &[u8]) {
+        assert_eq!(s.write(data).unwrap(), data.len());
+    }
+
+    fn read_all(s: &mut dyn Stream) -> Vec<u8> {
+        s.seek(SeekFrom::Start(0)).unwrap();
+        let mut out = vec![0u8; s.len().unwrap() as usize];
+        let mut done = 0;
+        while done < out.len() {
+            done += s.read(&mut out[done..]).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn transacted_file_commits_atomically_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let sub = root
+            .create_storage("__recip_version1.0_#00000000", RW)
+            .unwrap();
+        let mut s = sub.create_stream("__properties_version1.0", RW).unwrap();
+        write_all(s.as_mut(), b"recipient");
+        drop(s);
+        drop(sub);
+        let mut s = root.create_stream("__substg1.0_0037001F", RW).unwrap();
+        write_all(s.as_mut(), &vec![7u8; 100_000]);
+        drop(s);
+        root.set_class([1; 16]).unwrap();
+        // Nothing reaches the file before the commit.
+        assert!(
+            open_file(&path, STGM_READ | STGM_SHARE_DENY_WRITE)
+                .unwrap()
+                .elements()
+                .unwrap()
+                .is_empty()
+        );
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+
+        let again = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        assert_eq!(again.stat().unwrap().clsid, [1; 16]);
+        let names: Vec<_> = again
+            .elements()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names.len(), 2);
+        let mut s = again
+            .open_stream("__SUBSTG1.0_0037001f", STGM_READ | STGM_SHARE_EXCLUSIVE)
+            .unwrap();
+        assert_eq!(read_all(s.as_mut()), vec![7u8; 100_000]);
+        let sub = again
+            .open_storage(
+                "__recip_version1.0_#00000000",
+                STGM_READ | STGM_SHARE_EXCLUSIVE,
+            )
+            .unwrap();
+        let mut p = sub
+            .open_stream("__properties_version1.0", STGM_READ | STGM_SHARE_EXCLUSIVE)
+            .unwrap();
+        assert_eq!(read_all(p.as_mut()), b"recipient");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn nested_transaction_publishes_only_to_its_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let child = root.create_storage("child", RW | STGM_TRANSACTED).unwrap();
+        let mut s = child.create_stream("s", RW).unwrap();
+        write_all(s.as_mut(), b"v1");
+        drop(s);
+        // Not yet visible in the parent.
+        drop(child);
+        let child = root.open_storage("child", RW | STGM_TRANSACTED).unwrap();
+        assert!(child.elements().unwrap().is_empty());
+        let mut s = child.create_stream("s", RW).unwrap();
+        write_all(s.as_mut(), b"v2");
+        drop(s);
+        child.commit(STGC_DEFAULT).unwrap();
+        drop(child);
+        let child = root
+            .open_storage("child", STGM_READ | STGM_SHARE_EXCLUSIVE)
+            .unwrap();
+        assert_eq!(child.elements().unwrap()[0].size, 2);
+        drop(child);
+        root.revert().unwrap();
+        assert!(root.elements().unwrap().is_empty());
+    }
+
+    #[test]
+    fn open_elements_are_exclusive_and_rules_are_enforced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let s = root.create_stream("x", RW).unwrap();
+        assert_eq!(
+            root.open_stream("X", RW).err().unwrap().kind,
+            ErrorKind::StgAccessDenied
+        );
+        assert_eq!(
+            root.destroy_element("x").unwrap_err().kind,
+            ErrorKind::StgAccessDenied
+        );
+        drop(s);
+        assert_eq!(
+            root.create_stream("x", RW).err().unwrap().kind,
+            ErrorKind::StgFileAlreadyExists
+        );
+        assert!(root.create_stream("x", RW | STGM_CREATE).is_ok());
+        assert_eq!(
+            root.open_stream("nope", RW).err().unwrap().kind,
+            ErrorKind::StgFileNotFound
+        );
+        assert_eq!(
+            root.open_stream("x", STGM_READWRITE).err().unwrap().kind,
+            ErrorKind::StgInvalidFlag
+        );
+        assert_eq!(
+            root.create_stream(&"n".repeat(32), RW).err().unwrap().kind,
+            ErrorKind::StgInvalidName
+        );
+        root.rename_element("x", "y").unwrap();
+        assert!(root.open_stream("y", RW).is_ok());
+    }
+
+    #[test]
+    fn open_errors_match_ole32() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.msg");
+        assert_eq!(
+            open_file(&missing, STGM_READ).err().unwrap().kind,
+            ErrorKind::StgFileNotFound
+        );
+        let text = dir.path().join("text.msg");
+        std::fs::write(&text, b"From: someone\r\n").unwrap();
+        assert_eq!(
+            open_file(&text, STGM_READ).err().unwrap().kind,
+            ErrorKind::StgFileAlreadyExists
+        );
+        let empty = dir.path().join("empty.msg");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(
+            open_file(&empty, STGM_READ).err().unwrap().kind,
+            ErrorKind::StgFileAlreadyExists
+        );
+    }
+}
