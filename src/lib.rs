@@ -6,7 +6,11 @@
 //! contain `unsafe` code.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod capi;
+pub mod codec;
+pub mod com;
 pub mod consts;
 pub mod error;
+pub mod model;
 mod platform;
 pub mod storage;

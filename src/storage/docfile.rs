@@ -898,13 +898,13 @@ impl Storage for DocStorage {
     fn write_stream(&self, name: &str, blob: &Blob) -> Result<()> {
         self.require_write()?;
         let mut inner = self.ws.inner.lock();
-        if let Some(existing) = self.lookup(&inner, name)? {
-            if inner.open.contains_key(&existing.node.id()) {
-                return err(
-                    ErrorKind::StgAccessDenied,
-                    format!("{name:?} is open and cannot be replaced"),
-                );
-            }
+        if let Some(existing) = self.lookup(&inner, name)?
+            && inner.open.contains_key(&existing.node.id())
+        {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("{name:?} is open and cannot be replaced"),
+            );
         }
         let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
         dir.children.insert(
@@ -979,7 +979,7 @@ impl Stream for DocStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let len = self.len()?;
+        let len = self.size()?;
         let target = match pos {
             SeekFrom::Start(p) => Some(p),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
@@ -997,7 +997,7 @@ impl Stream for DocStream {
         }
     }
 
-    fn len(&self) -> Result<u64> {
+    fn size(&self) -> Result<u64> {
         let inner = self.ws.inner.lock();
         Ok(stream_at(&inner.working, &self.path, self.id)?.data.len())
     }
@@ -1026,7 +1026,7 @@ impl Stream for DocStream {
         Ok(ElementStat {
             name: self.name.clone(),
             kind: ElementKind::Stream,
-            size: self.len()?,
+            size: self.size()?,
             mtime: 0,
             ctime: 0,
             atime: 0,
@@ -1067,7 +1067,7 @@ mod tests {
 
     fn read_all(s: &mut dyn Stream) -> Vec<u8> {
         s.seek(SeekFrom::Start(0)).unwrap();
-        let mut out = vec![0u8; s.len().unwrap() as usize];
+        let mut out = vec![0u8; s.size().unwrap() as usize];
         let mut done = 0;
         while done < out.len() {
             done += s.read(&mut out[done..]).unwrap();

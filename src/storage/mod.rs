@@ -78,14 +78,14 @@ pub trait Storage: Send + Sync {
     /// A snapshot of a stream's content, read on demand.
     fn stream_blob(&self, name: &str) -> Result<Blob> {
         let stream = self.open_stream(name, STGM_READ | STGM_SHARE_EXCLUSIVE)?;
-        let len = stream.len()?;
+        let len = stream.size()?;
         Ok(Blob::external(Arc::new(StreamReader::new(stream)), len))
     }
 
     /// Reads a whole stream, refusing more than `limit` bytes.
     fn read_stream(&self, name: &str, limit: u64) -> Result<Vec<u8>> {
         let mut stream = self.open_stream(name, STGM_READ | STGM_SHARE_EXCLUSIVE)?;
-        let len = stream.len()?;
+        let len = stream.size()?;
         if len > limit {
             return crate::error::err(
                 crate::error::ErrorKind::NotEnoughMemory,
@@ -127,7 +127,7 @@ pub trait Stream: Send {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize>;
     fn write(&mut self, data: &[u8]) -> Result<usize>;
     fn seek(&mut self, pos: SeekFrom) -> Result<u64>;
-    fn len(&self) -> Result<u64>;
+    fn size(&self) -> Result<u64>;
     fn set_len(&mut self, len: u64) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
     fn revert(&mut self) -> Result<()>;

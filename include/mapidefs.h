@@ -1,0 +1,501 @@
+/*
+ * mapidefs.h - MAPI types, structures, macros and interfaces for imessage.
+ *
+ * Layouts follow Microsoft's MAPI headers (spec/mapi-abi.md §5); c-tests/abi_layout.c and
+ * the Rust sources pin them with static assertions. Constants and functions are in the
+ * generated <imessage.h>, which includes this file.
+ */
+#ifndef IMSG_MAPIDEFS_H
+#define IMSG_MAPIDEFS_H
+
+#include "imsg_ole.h"
+
+#ifndef MAPI_DIM
+#  define MAPI_DIM 1
+#endif
+
+/* ===== simple types ===== */
+typedef union tagCY {
+    struct {
+        ULONG Lo;
+        LONG Hi;
+    };
+    LONGLONG int64;
+} CY, CURRENCY;
+
+typedef struct _MAPIUID {
+    BYTE ab[16];
+} MAPIUID, *LPMAPIUID;
+
+typedef struct _SBinary {
+    ULONG cb;
+    LPBYTE lpb;
+} SBinary, *LPSBinary;
+
+typedef struct _ENTRYID {
+    BYTE abFlags[4];
+    BYTE ab[MAPI_DIM];
+} ENTRYID, *LPENTRYID;
+#define CbNewENTRYID(cb) (offsetof(ENTRYID, ab) + (cb))
+#define CbENTRYID(cb) (offsetof(ENTRYID, ab) + (cb))
+
+typedef ULONG_PTR BOOKMARK;
+typedef const IID *LPCIID;
+typedef double APPTIME;
+
+/* ===== multi-valued arrays ===== */
+typedef struct _SShortArray { ULONG cValues; short int *lpi; } SShortArray;
+typedef struct _SLongArray { ULONG cValues; LONG *lpl; } SLongArray;
+typedef struct _SRealArray { ULONG cValues; float *lpflt; } SRealArray;
+typedef struct _SDoubleArray { ULONG cValues; double *lpdbl; } SDoubleArray;
+typedef struct _SCurrencyArray { ULONG cValues; CURRENCY *lpcur; } SCurrencyArray;
+typedef struct _SAppTimeArray { ULONG cValues; double *lpat; } SAppTimeArray;
+typedef struct _SDateTimeArray { ULONG cValues; FILETIME *lpft; } SDateTimeArray;
+typedef struct _SBinaryArray { ULONG cValues; SBinary *lpbin; } SBinaryArray;
+typedef SBinaryArray ENTRYLIST, *LPENTRYLIST;
+typedef struct _SLPSTRArray { ULONG cValues; LPSTR *lppszA; } SLPSTRArray;
+typedef struct _SWStringArray { ULONG cValues; LPWSTR *lppszW; } SWStringArray;
+typedef struct _SGuidArray { ULONG cValues; GUID *lpguid; } SGuidArray;
+typedef struct _SLargeIntegerArray { ULONG cValues; LARGE_INTEGER *lpli; } SLargeIntegerArray;
+
+/* ===== property values ===== */
+typedef union _PV {
+    short int i;
+    LONG l;
+    ULONG ul;
+    LPVOID lpv;
+    float flt;
+    double dbl;
+    unsigned short int b;
+    CURRENCY cur;
+    double at;
+    FILETIME ft;
+    LPSTR lpszA;
+    SBinary bin;
+    LPWSTR lpszW;
+    LPGUID lpguid;
+    LARGE_INTEGER li;
+    SShortArray MVi;
+    SLongArray MVl;
+    SRealArray MVflt;
+    SDoubleArray MVdbl;
+    SCurrencyArray MVcur;
+    SAppTimeArray MVat;
+    SDateTimeArray MVft;
+    SBinaryArray MVbin;
+    SLPSTRArray MVszA;
+    SWStringArray MVszW;
+    SGuidArray MVguid;
+    SLargeIntegerArray MVli;
+    SCODE err;
+    LONG x;
+} __UPV;
+
+typedef struct _SPropValue {
+    ULONG ulPropTag;
+    ULONG dwAlignPad;
+    union _PV Value;
+} SPropValue, *LPSPropValue;
+
+#ifdef UNICODE
+#  define PT_TSTRING PT_UNICODE
+#  define PT_MV_TSTRING PT_MV_UNICODE
+#  define LPSZ lpszW
+#  define LPPSZ lppszW
+#  define MVSZ MVszW
+#  define fMapiUnicode MAPI_UNICODE
+#else
+#  define PT_TSTRING PT_STRING8
+#  define PT_MV_TSTRING PT_MV_STRING8
+#  define LPSZ lpszA
+#  define LPPSZ lppszA
+#  define MVSZ MVszA
+#  define fMapiUnicode 0
+#endif
+
+/* ===== property tags ===== */
+#define PROP_TYPE(ulPropTag) (((ULONG)(ulPropTag)) & PROP_TYPE_MASK)
+#define PROP_ID(ulPropTag) (((ULONG)(ulPropTag)) >> 16)
+#define PROP_TAG(ulPropType, ulPropID) ((((ULONG)(ulPropID)) << 16) | ((ULONG)(ulPropType)))
+#define CHANGE_PROP_TYPE(ulPropTag, ulPropType) \
+    (((ULONG)0xFFFF0000 & (ULONG)(ulPropTag)) | (ULONG)(ulPropType))
+#define MVI_PROP(tag) ((tag) | MVI_FLAG)
+
+typedef struct _SPropTagArray {
+    ULONG cValues;
+    ULONG aulPropTag[MAPI_DIM];
+} SPropTagArray, *LPSPropTagArray;
+#define CbNewSPropTagArray(n) (offsetof(SPropTagArray, aulPropTag) + (n) * sizeof(ULONG))
+#define CbSPropTagArray(p) CbNewSPropTagArray((p)->cValues)
+#define SizedSPropTagArray(n, name) \
+    struct _SPropTagArray_##name { ULONG cValues; ULONG aulPropTag[n]; } name
+
+typedef struct _SPropProblem {
+    ULONG ulIndex;
+    ULONG ulPropTag;
+    SCODE scode;
+} SPropProblem, *LPSPropProblem;
+
+typedef struct _SPropProblemArray {
+    ULONG cProblem;
+    SPropProblem aProblem[MAPI_DIM];
+} SPropProblemArray, *LPSPropProblemArray;
+#define CbNewSPropProblemArray(n) (offsetof(SPropProblemArray, aProblem) + (n) * sizeof(SPropProblem))
+#define CbSPropProblemArray(p) CbNewSPropProblemArray((p)->cProblem)
+#define SizedSPropProblemArray(n, name) \
+    struct _SPropProblemArray_##name { ULONG cProblem; SPropProblem aProblem[n]; } name
+
+typedef struct _SPropAttrArray {
+    ULONG cValues;
+    ULONG aPropAttr[MAPI_DIM];
+} SPropAttrArray, *LPSPropAttrArray;
+#define CbNewSPropAttrArray(n) (offsetof(SPropAttrArray, aPropAttr) + (n) * sizeof(ULONG))
+#define CbSPropAttrArray(p) CbNewSPropAttrArray((p)->cValues)
+#define SizedSPropAttrArray(n, name) \
+    struct _SPropAttrArray_##name { ULONG cValues; ULONG aPropAttr[n]; } name
+
+/* ===== errors ===== */
+typedef struct _MAPIERROR {
+    ULONG ulVersion;
+    LPTSTR lpszError;
+    LPTSTR lpszComponent;
+    ULONG ulLowLevelError;
+    ULONG ulContext;
+} MAPIERROR, *LPMAPIERROR;
+
+/* ===== rows and address lists ===== */
+typedef struct _SRow {
+    ULONG ulAdrEntryPad;
+    ULONG cValues;
+    LPSPropValue lpProps;
+} SRow, *LPSRow;
+
+typedef struct _SRowSet {
+    ULONG cRows;
+    SRow aRow[MAPI_DIM];
+} SRowSet, *LPSRowSet;
+#define CbNewSRowSet(n) (offsetof(SRowSet, aRow) + (n) * sizeof(SRow))
+#define CbSRowSet(p) CbNewSRowSet((p)->cRows)
+#define SizedSRowSet(n, name) struct _SRowSet_##name { ULONG cRows; SRow aRow[n]; } name
+
+typedef struct _ADRENTRY {
+    ULONG ulReserved1;
+    ULONG cValues;
+    LPSPropValue rgPropVals;
+} ADRENTRY, *LPADRENTRY;
+
+typedef struct _ADRLIST {
+    ULONG cEntries;
+    ADRENTRY aEntries[MAPI_DIM];
+} ADRLIST, *LPADRLIST;
+#define CbNewADRLIST(n) (offsetof(ADRLIST, aEntries) + (n) * sizeof(ADRENTRY))
+#define CbADRLIST(p) CbNewADRLIST((p)->cEntries)
+#define SizedADRLIST(n, name) struct _ADRLIST_##name { ULONG cEntries; ADRENTRY aEntries[n]; } name
+
+/* ===== sorting ===== */
+typedef struct _SSortOrder {
+    ULONG ulPropTag;
+    ULONG ulOrder;
+} SSortOrder, *LPSSortOrder;
+
+typedef struct _SSortOrderSet {
+    ULONG cSorts;
+    ULONG cCategories;
+    ULONG cExpanded;
+    SSortOrder aSort[MAPI_DIM];
+} SSortOrderSet, *LPSSortOrderSet;
+#define CbNewSSortOrderSet(n) (offsetof(SSortOrderSet, aSort) + (n) * sizeof(SSortOrder))
+#define CbSSortOrderSet(p) CbNewSSortOrderSet((p)->cSorts)
+#define SizedSSortOrderSet(n, name) \
+    struct _SSortOrderSet_##name { ULONG cSorts; ULONG cCategories; ULONG cExpanded; SSortOrder aSort[n]; } name
+
+/* ===== named properties ===== */
+typedef struct _MAPINAMEID {
+    LPGUID lpguid;
+    ULONG ulKind;
+    union {
+        LONG lID;
+        LPWSTR lpwstrName;
+        LONG_PTR lID_Reserved;
+    } Kind;
+} MAPINAMEID, *LPMAPINAMEID;
+
+/* ===== restrictions ===== */
+typedef struct _SRestriction *LPSRestriction;
+
+typedef struct _SAndRestriction { ULONG cRes; LPSRestriction lpRes; } SAndRestriction;
+typedef struct _SOrRestriction { ULONG cRes; LPSRestriction lpRes; } SOrRestriction;
+typedef struct _SNotRestriction { ULONG ulReserved; LPSRestriction lpRes; } SNotRestriction;
+typedef struct _SContentRestriction { ULONG ulFuzzyLevel; ULONG ulPropTag; LPSPropValue lpProp; } SContentRestriction;
+typedef struct _SPropertyRestriction { ULONG relop; ULONG ulPropTag; LPSPropValue lpProp; } SPropertyRestriction;
+typedef struct _SComparePropsRestriction { ULONG relop; ULONG ulPropTag1; ULONG ulPropTag2; } SComparePropsRestriction;
+typedef struct _SBitMaskRestriction { ULONG relBMR; ULONG ulPropTag; ULONG ulMask; } SBitMaskRestriction;
+typedef struct _SSizeRestriction { ULONG relop; ULONG ulPropTag; ULONG cb; } SSizeRestriction;
+typedef struct _SExistRestriction { ULONG ulReserved1; ULONG ulPropTag; ULONG ulReserved2; } SExistRestriction;
+typedef struct _SSubRestriction { ULONG ulSubObject; LPSRestriction lpRes; } SSubRestriction;
+typedef struct _SCommentRestriction { ULONG cValues; LPSRestriction lpRes; LPSPropValue lpProp; } SCommentRestriction;
+typedef struct _SAnnotationRestriction { ULONG cValues; LPSRestriction lpRes; LPSPropValue lpProp; } SAnnotationRestriction;
+typedef struct _SCountRestriction { ULONG ulCount; LPSRestriction lpRes; } SCountRestriction;
+
+typedef struct _SRestriction {
+    ULONG rt;
+    union {
+        SComparePropsRestriction resCompareProps;
+        SAndRestriction resAnd;
+        SOrRestriction resOr;
+        SNotRestriction resNot;
+        SContentRestriction resContent;
+        SPropertyRestriction resProperty;
+        SBitMaskRestriction resBitMask;
+        SSizeRestriction resSize;
+        SExistRestriction resExist;
+        SSubRestriction resSub;
+        SCommentRestriction resComment;
+        SAnnotationRestriction resAnnotation;
+        SCountRestriction resCount;
+    } res;
+} SRestriction;
+
+/* ===== memory ===== */
+typedef SCODE (STDMETHODCALLTYPE ALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
+typedef SCODE (STDMETHODCALLTYPE ALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
+typedef ULONG (STDAPICALLTYPE FREEBUFFER)(LPVOID lpBuffer);
+typedef ALLOCATEBUFFER *LPALLOCATEBUFFER;
+typedef ALLOCATEMORE *LPALLOCATEMORE;
+typedef FREEBUFFER *LPFREEBUFFER;
+
+typedef struct {
+    ULONG ulVersion;
+    ULONG ulFlags;
+} MAPIINIT_0, *LPMAPIINIT_0;
+typedef MAPIINIT_0 MAPIINIT, *LPMAPIINIT;
+
+/* ===== interfaces ===== */
+typedef struct _NOTIFICATION NOTIFICATION, *LPNOTIFICATION;
+
+#define IMSG_IMAPIPROGRESS_METHODS \
+    STDMETHOD(Progress)(THIS_ ULONG ulValue, ULONG ulCount, ULONG ulTotal) PURE; \
+    STDMETHOD(GetFlags)(THIS_ ULONG *lpulFlags) PURE; \
+    STDMETHOD(GetMax)(THIS_ ULONG *lpulMax) PURE; \
+    STDMETHOD(GetMin)(THIS_ ULONG *lpulMin) PURE; \
+    STDMETHOD(SetLimits)(THIS_ ULONG *lpulMin, ULONG *lpulMax, ULONG *lpulFlags) PURE;
+
+#undef INTERFACE
+#define INTERFACE IMAPIProgress
+DECLARE_INTERFACE_(IMAPIProgress, IUnknown)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    IMSG_IMAPIPROGRESS_METHODS
+    END_INTERFACE
+};
+typedef IMAPIProgress *LPMAPIPROGRESS;
+
+#undef INTERFACE
+#define INTERFACE IMAPIAdviseSink
+DECLARE_INTERFACE_(IMAPIAdviseSink, IUnknown)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    STDMETHOD_(ULONG, OnNotify)(THIS_ ULONG cNotif, LPNOTIFICATION lpNotifications) PURE;
+    END_INTERFACE
+};
+typedef IMAPIAdviseSink *LPMAPIADVISESINK;
+
+#define IMSG_IMAPIPROP_METHODS \
+    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) PURE; \
+    STDMETHOD(SaveChanges)(THIS_ ULONG ulFlags) PURE; \
+    STDMETHOD(GetProps)(THIS_ LPSPropTagArray lpPropTagArray, ULONG ulFlags, ULONG *lpcValues, \
+                        LPSPropValue *lppPropArray) PURE; \
+    STDMETHOD(GetPropList)(THIS_ ULONG ulFlags, LPSPropTagArray *lppPropTagArray) PURE; \
+    STDMETHOD(OpenProperty)(THIS_ ULONG ulPropTag, LPCIID lpiid, ULONG ulInterfaceOptions, \
+                            ULONG ulFlags, LPUNKNOWN *lppUnk) PURE; \
+    STDMETHOD(SetProps)(THIS_ ULONG cValues, LPSPropValue lpPropArray, \
+                        LPSPropProblemArray *lppProblems) PURE; \
+    STDMETHOD(DeleteProps)(THIS_ LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems) PURE; \
+    STDMETHOD(CopyTo)(THIS_ ULONG ciidExclude, LPCIID rgiidExclude, LPSPropTagArray lpExcludeProps, \
+                      ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpInterface, \
+                      LPVOID lpDestObj, ULONG ulFlags, LPSPropProblemArray *lppProblems) PURE; \
+    STDMETHOD(CopyProps)(THIS_ LPSPropTagArray lpIncludeProps, ULONG_PTR ulUIParam, \
+                         LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj, \
+                         ULONG ulFlags, LPSPropProblemArray *lppProblems) PURE; \
+    STDMETHOD(GetNamesFromIDs)(THIS_ LPSPropTagArray *lppPropTags, LPGUID lpPropSetGuid, ULONG ulFlags, \
+                               ULONG *lpcPropNames, LPMAPINAMEID **lpppPropNames) PURE; \
+    STDMETHOD(GetIDsFromNames)(THIS_ ULONG cPropNames, LPMAPINAMEID *lppPropNames, ULONG ulFlags, \
+                               LPSPropTagArray *lppPropTags) PURE;
+
+#undef INTERFACE
+#define INTERFACE IMAPIProp
+DECLARE_INTERFACE_(IMAPIProp, IUnknown)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    IMSG_IMAPIPROP_METHODS
+    END_INTERFACE
+};
+typedef IMAPIProp *LPMAPIPROP;
+
+#define IMSG_IMAPITABLE_METHODS \
+    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) PURE; \
+    STDMETHOD(Advise)(THIS_ ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection) PURE; \
+    STDMETHOD(Unadvise)(THIS_ ULONG_PTR ulConnection) PURE; \
+    STDMETHOD(GetStatus)(THIS_ ULONG *lpulTableStatus, ULONG *lpulTableType) PURE; \
+    STDMETHOD(SetColumns)(THIS_ LPSPropTagArray lpPropTagArray, ULONG ulFlags) PURE; \
+    STDMETHOD(QueryColumns)(THIS_ ULONG ulFlags, LPSPropTagArray *lpPropTagArray) PURE; \
+    STDMETHOD(GetRowCount)(THIS_ ULONG ulFlags, ULONG *lpulCount) PURE; \
+    STDMETHOD(SeekRow)(THIS_ BOOKMARK bkOrigin, LONG lRowCount, LONG *lplRowsSought) PURE; \
+    STDMETHOD(SeekRowApprox)(THIS_ ULONG ulNumerator, ULONG ulDenominator) PURE; \
+    STDMETHOD(QueryPosition)(THIS_ ULONG *lpulRow, ULONG *lpulNumerator, ULONG *lpulDenominator) PURE; \
+    STDMETHOD(FindRow)(THIS_ LPSRestriction lpRestriction, BOOKMARK bkOrigin, ULONG ulFlags) PURE; \
+    STDMETHOD(Restrict)(THIS_ LPSRestriction lpRestriction, ULONG ulFlags) PURE; \
+    STDMETHOD(CreateBookmark)(THIS_ BOOKMARK *lpbkPosition) PURE; \
+    STDMETHOD(FreeBookmark)(THIS_ BOOKMARK bkPosition) PURE; \
+    STDMETHOD(SortTable)(THIS_ LPSSortOrderSet lpSortCriteria, ULONG ulFlags) PURE; \
+    STDMETHOD(QuerySortOrder)(THIS_ LPSSortOrderSet *lppSortCriteria) PURE; \
+    STDMETHOD(QueryRows)(THIS_ LONG lRowCount, ULONG ulFlags, LPSRowSet *lppRows) PURE; \
+    STDMETHOD(Abort)(THIS) PURE; \
+    STDMETHOD(ExpandRow)(THIS_ ULONG cbInstanceKey, LPBYTE pbInstanceKey, ULONG ulRowCount, \
+                         ULONG ulFlags, LPSRowSet *lppRows, ULONG *lpulMoreRows) PURE; \
+    STDMETHOD(CollapseRow)(THIS_ ULONG cbInstanceKey, LPBYTE pbInstanceKey, ULONG ulFlags, \
+                           ULONG *lpulRowCount) PURE; \
+    STDMETHOD(WaitForCompletion)(THIS_ ULONG ulFlags, ULONG ulTimeout, ULONG *lpulTableStatus) PURE; \
+    STDMETHOD(GetCollapseState)(THIS_ ULONG ulFlags, ULONG cbInstanceKey, LPBYTE lpbInstanceKey, \
+                                ULONG *lpcbCollapseState, LPBYTE *lppbCollapseState) PURE; \
+    STDMETHOD(SetCollapseState)(THIS_ ULONG ulFlags, ULONG cbCollapseState, LPBYTE pbCollapseState, \
+                                BOOKMARK *lpbkLocation) PURE;
+
+#undef INTERFACE
+#define INTERFACE IMAPITable
+DECLARE_INTERFACE_(IMAPITable, IUnknown)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    IMSG_IMAPITABLE_METHODS
+    END_INTERFACE
+};
+typedef IMAPITable *LPMAPITABLE;
+
+#undef INTERFACE
+#define INTERFACE IAttach
+DECLARE_INTERFACE_(IAttach, IMAPIProp)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    IMSG_IMAPIPROP_METHODS
+    END_INTERFACE
+};
+typedef IAttach *LPATTACH;
+
+#define IMSG_IMESSAGE_METHODS \
+    STDMETHOD(GetAttachmentTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) PURE; \
+    STDMETHOD(OpenAttach)(THIS_ ULONG ulAttachmentNum, LPCIID lpInterface, ULONG ulFlags, \
+                          LPATTACH *lppAttach) PURE; \
+    STDMETHOD(CreateAttach)(THIS_ LPCIID lpInterface, ULONG ulFlags, ULONG *lpulAttachmentNum, \
+                            LPATTACH *lppAttach) PURE; \
+    STDMETHOD(DeleteAttach)(THIS_ ULONG ulAttachmentNum, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, \
+                            ULONG ulFlags) PURE; \
+    STDMETHOD(GetRecipientTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) PURE; \
+    STDMETHOD(ModifyRecipients)(THIS_ ULONG ulFlags, LPADRLIST lpMods) PURE; \
+    STDMETHOD(SubmitMessage)(THIS_ ULONG ulFlags) PURE; \
+    STDMETHOD(SetReadFlag)(THIS_ ULONG ulFlags) PURE;
+
+#undef INTERFACE
+#define INTERFACE IMessage
+DECLARE_INTERFACE_(IMessage, IMAPIProp)
+{
+    BEGIN_INTERFACE
+    IMSG_IUNKNOWN_METHODS
+    IMSG_IMAPIPROP_METHODS
+    IMSG_IMESSAGE_METHODS
+    END_INTERFACE
+};
+typedef IMessage *LPMESSAGE;
+#undef INTERFACE
+
+/* ===== IMessage on IStorage (Imessage.h) ===== */
+typedef struct _MSGSESS _MSGSESS;
+typedef struct _MSGSESS MSGSESS;
+typedef struct _MSGSESS *LPMSGSESS;
+typedef void (STDAPICALLTYPE MSGCALLRELEASE)(ULONG ulCallerData, LPMESSAGE lpMessage);
+
+/* ===== C call macros ===== */
+#if !defined(__cplusplus) || defined(CINTERFACE)
+#define IMAPIProp_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define IMAPIProp_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define IMAPIProp_Release(p) (p)->lpVtbl->Release(p)
+#define IMAPIProp_GetLastError(p, ...) (p)->lpVtbl->GetLastError(p, __VA_ARGS__)
+#define IMAPIProp_SaveChanges(p, ...) (p)->lpVtbl->SaveChanges(p, __VA_ARGS__)
+#define IMAPIProp_GetProps(p, ...) (p)->lpVtbl->GetProps(p, __VA_ARGS__)
+#define IMAPIProp_GetPropList(p, ...) (p)->lpVtbl->GetPropList(p, __VA_ARGS__)
+#define IMAPIProp_OpenProperty(p, ...) (p)->lpVtbl->OpenProperty(p, __VA_ARGS__)
+#define IMAPIProp_SetProps(p, ...) (p)->lpVtbl->SetProps(p, __VA_ARGS__)
+#define IMAPIProp_DeleteProps(p, ...) (p)->lpVtbl->DeleteProps(p, __VA_ARGS__)
+#define IMAPIProp_CopyTo(p, ...) (p)->lpVtbl->CopyTo(p, __VA_ARGS__)
+#define IMAPIProp_CopyProps(p, ...) (p)->lpVtbl->CopyProps(p, __VA_ARGS__)
+#define IMAPIProp_GetNamesFromIDs(p, ...) (p)->lpVtbl->GetNamesFromIDs(p, __VA_ARGS__)
+#define IMAPIProp_GetIDsFromNames(p, ...) (p)->lpVtbl->GetIDsFromNames(p, __VA_ARGS__)
+#define IMessage_QueryInterface IMAPIProp_QueryInterface
+#define IMessage_AddRef IMAPIProp_AddRef
+#define IMessage_Release IMAPIProp_Release
+#define IMessage_GetLastError IMAPIProp_GetLastError
+#define IMessage_SaveChanges IMAPIProp_SaveChanges
+#define IMessage_GetProps IMAPIProp_GetProps
+#define IMessage_GetPropList IMAPIProp_GetPropList
+#define IMessage_OpenProperty IMAPIProp_OpenProperty
+#define IMessage_SetProps IMAPIProp_SetProps
+#define IMessage_DeleteProps IMAPIProp_DeleteProps
+#define IMessage_CopyTo IMAPIProp_CopyTo
+#define IMessage_CopyProps IMAPIProp_CopyProps
+#define IMessage_GetNamesFromIDs IMAPIProp_GetNamesFromIDs
+#define IMessage_GetIDsFromNames IMAPIProp_GetIDsFromNames
+#define IMessage_GetAttachmentTable(p, ...) (p)->lpVtbl->GetAttachmentTable(p, __VA_ARGS__)
+#define IMessage_OpenAttach(p, ...) (p)->lpVtbl->OpenAttach(p, __VA_ARGS__)
+#define IMessage_CreateAttach(p, ...) (p)->lpVtbl->CreateAttach(p, __VA_ARGS__)
+#define IMessage_DeleteAttach(p, ...) (p)->lpVtbl->DeleteAttach(p, __VA_ARGS__)
+#define IMessage_GetRecipientTable(p, ...) (p)->lpVtbl->GetRecipientTable(p, __VA_ARGS__)
+#define IMessage_ModifyRecipients(p, ...) (p)->lpVtbl->ModifyRecipients(p, __VA_ARGS__)
+#define IMessage_SubmitMessage(p, ...) (p)->lpVtbl->SubmitMessage(p, __VA_ARGS__)
+#define IMessage_SetReadFlag(p, ...) (p)->lpVtbl->SetReadFlag(p, __VA_ARGS__)
+#define IAttach_QueryInterface IMAPIProp_QueryInterface
+#define IAttach_AddRef IMAPIProp_AddRef
+#define IAttach_Release IMAPIProp_Release
+#define IAttach_GetLastError IMAPIProp_GetLastError
+#define IAttach_SaveChanges IMAPIProp_SaveChanges
+#define IAttach_GetProps IMAPIProp_GetProps
+#define IAttach_GetPropList IMAPIProp_GetPropList
+#define IAttach_OpenProperty IMAPIProp_OpenProperty
+#define IAttach_SetProps IMAPIProp_SetProps
+#define IAttach_DeleteProps IMAPIProp_DeleteProps
+#define IAttach_CopyTo IMAPIProp_CopyTo
+#define IAttach_CopyProps IMAPIProp_CopyProps
+#define IAttach_GetNamesFromIDs IMAPIProp_GetNamesFromIDs
+#define IAttach_GetIDsFromNames IMAPIProp_GetIDsFromNames
+#define IMAPITable_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define IMAPITable_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define IMAPITable_Release(p) (p)->lpVtbl->Release(p)
+#define IMAPITable_GetLastError(p, ...) (p)->lpVtbl->GetLastError(p, __VA_ARGS__)
+#define IMAPITable_Advise(p, ...) (p)->lpVtbl->Advise(p, __VA_ARGS__)
+#define IMAPITable_Unadvise(p, ...) (p)->lpVtbl->Unadvise(p, __VA_ARGS__)
+#define IMAPITable_GetStatus(p, ...) (p)->lpVtbl->GetStatus(p, __VA_ARGS__)
+#define IMAPITable_SetColumns(p, ...) (p)->lpVtbl->SetColumns(p, __VA_ARGS__)
+#define IMAPITable_QueryColumns(p, ...) (p)->lpVtbl->QueryColumns(p, __VA_ARGS__)
+#define IMAPITable_GetRowCount(p, ...) (p)->lpVtbl->GetRowCount(p, __VA_ARGS__)
+#define IMAPITable_SeekRow(p, ...) (p)->lpVtbl->SeekRow(p, __VA_ARGS__)
+#define IMAPITable_SeekRowApprox(p, ...) (p)->lpVtbl->SeekRowApprox(p, __VA_ARGS__)
+#define IMAPITable_QueryPosition(p, ...) (p)->lpVtbl->QueryPosition(p, __VA_ARGS__)
+#define IMAPITable_FindRow(p, ...) (p)->lpVtbl->FindRow(p, __VA_ARGS__)
+#define IMAPITable_Restrict(p, ...) (p)->lpVtbl->Restrict(p, __VA_ARGS__)
+#define IMAPITable_CreateBookmark(p, ...) (p)->lpVtbl->CreateBookmark(p, __VA_ARGS__)
+#define IMAPITable_FreeBookmark(p, ...) (p)->lpVtbl->FreeBookmark(p, __VA_ARGS__)
+#define IMAPITable_SortTable(p, ...) (p)->lpVtbl->SortTable(p, __VA_ARGS__)
+#define IMAPITable_QuerySortOrder(p, ...) (p)->lpVtbl->QuerySortOrder(p, __VA_ARGS__)
+#define IMAPITable_QueryRows(p, ...) (p)->lpVtbl->QueryRows(p, __VA_ARGS__)
+#define IMAPITable_Abort(p) (p)->lpVtbl->Abort(p)
+#define IMAPITable_ExpandRow(p, ...) (p)->lpVtbl->ExpandRow(p, __VA_ARGS__)
+#define IMAPITable_CollapseRow(p, ...) (p)->lpVtbl->CollapseRow(p, __VA_ARGS__)
+#define IMAPITable_WaitForCompletion(p, ...) (p)->lpVtbl->WaitForCompletion(p, __VA_ARGS__)
+#define IMAPITable_GetCollapseState(p, ...) (p)->lpVtbl->GetCollapseState(p, __VA_ARGS__)
+#define IMAPITable_SetCollapseState(p, ...) (p)->lpVtbl->SetCollapseState(p, __VA_ARGS__)
+#endif
+
+#endif /* IMSG_MAPIDEFS_H */

@@ -1,0 +1,88 @@
+//! The C boundary: every exported function and every vtable slot. Each one checks its
+//! arguments, writes its out-parameters, runs inside the panic guard and maps errors to
+//! SCODEs; the work happens in the layers below.
+#![allow(non_snake_case, clippy::missing_safety_doc)]
+
+pub mod guids;
+pub mod memory;
+pub mod message;
+pub mod prop;
+pub mod session;
+pub mod storage;
+pub mod stream;
+
+use crate::com::types::WCHAR;
+use crate::error::{Error, ErrorKind, Result};
+
+/// An out-parameter the caller gave us, checked once for NULL.
+pub(crate) struct OutParam<T>(std::ptr::NonNull<T>);
+
+impl<T> OutParam<T> {
+    /// # Safety
+    /// `p` must be NULL or valid for writing a `T` until the current call returns.
+    pub(crate) unsafe fn new(p: *mut T) -> Option<OutParam<T>> {
+        std::ptr::NonNull::new(p).map(OutParam)
+    }
+
+    pub(crate) fn set(&self, value: T) {
+        // SAFETY: checked non-NULL and valid for writes by `new`'s contract.
+        unsafe { self.0.as_ptr().write(value) }
+    }
+}
+
+/// A pointer out-parameter, set to NULL as soon as it is checked (the COM rule: on failure
+/// the caller finds NULL).
+///
+/// # Safety
+/// `p` must be NULL or valid for writing a pointer until the current call returns.
+pub(crate) unsafe fn out_ptr<T>(p: *mut *mut T) -> Option<OutParam<*mut T>> {
+    // SAFETY: forwarded from the caller.
+    let out = unsafe { OutParam::new(p) }?;
+    out.set(std::ptr::null_mut());
+    Some(out)
+}
+
+/// Sets a pointer out-parameter to NULL if one was given.
+///
+/// # Safety
+/// As [`out_ptr`].
+pub(crate) unsafe fn clear_out<T>(p: *mut *mut T) -> bool {
+    // SAFETY: forwarded from the caller.
+    unsafe { out_ptr(p) }.is_some()
+}
+
+/// Reads a NUL-terminated UTF-16 name.
+///
+/// # Safety
+/// `p` must be NULL or a NUL-terminated UTF-16 string.
+pub(crate) unsafe fn wide_str(p: *const WCHAR) -> Result<String> {
+    if p.is_null() {
+        return Err(Error::new(ErrorKind::StgInvalidPointer, "NULL name"));
+    }
+    let mut n = 0;
+    // SAFETY: the string is terminated; reading up to the terminator is valid.
+    while unsafe { *p.add(n) } != 0 {
+        n += 1;
+        if n > 32 * 1024 {
+            return Err(Error::new(
+                ErrorKind::StgInvalidName,
+                "name without terminator",
+            ));
+        }
+    }
+    // SAFETY: `n` units were just read.
+    let units = unsafe { std::slice::from_raw_parts(p, n) };
+    String::from_utf16(units)
+        .map_err(|_| Error::new(ErrorKind::StgInvalidName, "name is not valid UTF-16"))
+}
+
+/// A UTF-16 string with terminator in task memory (`CoTaskMemFree` frees it).
+pub(crate) fn task_wide(s: &str) -> *mut WCHAR {
+    let units: Vec<u16> = s.encode_utf16().chain(std::iter::once(0)).collect();
+    let p = crate::com::mapimem::task_alloc(units.len() * 2) as *mut WCHAR;
+    if !p.is_null() {
+        // SAFETY: `p` holds `units.len()` UTF-16 units.
+        unsafe { std::ptr::copy_nonoverlapping(units.as_ptr(), p, units.len()) };
+    }
+    p
+}

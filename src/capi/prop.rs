@@ -1,0 +1,363 @@
+//! The `IMAPIProp` slots (3–13), shared by messages and attachments.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use super::{OutParam, clear_out, out_ptr};
+use crate::com::guids::*;
+use crate::com::mapimem::Allocators;
+use crate::com::marshal;
+use crate::com::object::{Class, ComObject};
+use crate::com::shells::StreamShell;
+use crate::com::types::*;
+use crate::consts::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::message::{MsgFile, NodeId, PropOut};
+use crate::model::prop::{PropValue, prop_type};
+use crate::model::propstream::PropertyStream;
+use crate::storage::Stream;
+
+/// An object with properties in a message file.
+pub trait PropObject: Class {
+    fn file(&self) -> &Arc<MsgFile>;
+    fn node(&self) -> NodeId;
+    fn alloc(&self) -> &Allocators;
+    /// `SaveChanges` for this kind of object.
+    fn save(&self, flags: ULONG) -> Result<()>;
+    /// `OpenProperty` targets particular to this kind of object (tables, embedded
+    /// messages); `None` when the request is not one of them.
+    fn open_special(
+        obj: &ComObject<Self>,
+        tag: ULONG,
+        iid: &IID,
+        options: ULONG,
+        flags: ULONG,
+    ) -> Option<Result<*mut c_void>>;
+}
+
+fn unknown_flags(flags: ULONG, allowed: ULONG) -> Result<()> {
+    if flags & !allowed != 0 {
+        return Err(Error::new(
+            ErrorKind::UnknownFlags,
+            format!("unknown flags 0x{:08X}", flags & !allowed),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(what: &str) -> Error {
+    Error::new(ErrorKind::InvalidParameter, what.to_string())
+}
+
+/// A short name for an SCODE, for `GetLastError` when no failure text was recorded.
+fn scode_name(hr: HRESULT) -> String {
+    let name = match hr {
+        S_OK => "S_OK",
+        MAPI_E_CALL_FAILED => "MAPI_E_CALL_FAILED",
+        MAPI_E_NOT_ENOUGH_MEMORY => "MAPI_E_NOT_ENOUGH_MEMORY",
+        MAPI_E_INVALID_PARAMETER => "MAPI_E_INVALID_PARAMETER",
+        MAPI_E_INTERFACE_NOT_SUPPORTED => "MAPI_E_INTERFACE_NOT_SUPPORTED",
+        MAPI_E_NO_ACCESS => "MAPI_E_NO_ACCESS",
+        MAPI_E_NO_SUPPORT => "MAPI_E_NO_SUPPORT",
+        MAPI_E_UNKNOWN_FLAGS => "MAPI_E_UNKNOWN_FLAGS",
+        MAPI_E_NOT_FOUND => "MAPI_E_NOT_FOUND",
+        MAPI_E_OBJECT_DELETED => "MAPI_E_OBJECT_DELETED",
+        MAPI_E_COMPUTED => "MAPI_E_COMPUTED",
+        MAPI_E_CORRUPT_DATA => "MAPI_E_CORRUPT_DATA",
+        _ => return format!("error 0x{:08X}", hr as u32),
+    };
+    name.to_string()
+}
+
+// ===== slots =====
+
+pub unsafe extern "system" fn get_last_error<T: PropObject>(
+    this: *mut c_void,
+    hr: HRESULT,
+    flags: ULONG,
+    lpp: *mut *mut MAPIERROR,
+) -> HRESULT {
+    crate::slot!(T, this, |obj| {
+        // SAFETY: `lpp` is the caller's out-parameter.
+        let out = unsafe { out_ptr(lpp) };
+        let Some(out) = &out else {
+            return MAPI_E_INVALID_PARAMETER;
+        };
+        if flags & !MAPI_UNICODE != 0 {
+            return MAPI_E_UNKNOWN_FLAGS;
+        }
+        let text = obj.last_error(hr).unwrap_or_else(|| scode_name(hr));
+        match marshal::mapierror_out(obj.inner.alloc(), &text, flags & MAPI_UNICODE != 0) {
+            Ok(p) => {
+                out.set(p);
+                S_OK
+            }
+            Err(e) => obj.fail(&e),
+        }
+    })
+}
+
+pub unsafe extern "system" fn save_changes<T: PropObject>(
+    this: *mut c_void,
+    flags: ULONG,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        let allowed = KEEP_OPEN_READONLY
+            | KEEP_OPEN_READWRITE
+            | FORCE_SAVE
+            | MAPI_DEFERRED_ERRORS
+            | SPAMFILTER_ONSAVE
+            | ITEMPROC_FORCE
+            | NON_EMS_XP_SAVE;
+        unknown_flags(flags, allowed)?;
+        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
+            return Err(invalid(
+                "KEEP_OPEN_READONLY and KEEP_OPEN_READWRITE together",
+            ));
+        }
+        obj.inner.save(flags)?;
+        Ok(S_OK)
+    })
+}
+
+pub unsafe extern "system" fn get_props<T: PropObject>(
+    this: *mut c_void,
+    tags: *mut SPropTagArray,
+    flags: ULONG,
+    count: *mut ULONG,
+    props: *mut *mut SPropValue,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: out-parameters and the tag array are the caller's, valid or NULL.
+        let (props, count, tags) =
+            unsafe { (out_ptr(props), OutParam::new(count), marshal::tags_in(tags)) };
+        let (Some(props), Some(count)) = (&props, &count) else {
+            return Err(invalid("NULL out-parameter"));
+        };
+        count.set(0);
+        unknown_flags(flags, MAPI_UNICODE)?;
+        let tags = tags?;
+        if tags.as_ref().is_some_and(Vec::is_empty) {
+            return Err(invalid("the tag array is empty"));
+        }
+        let m = &obj.inner;
+        let values = m
+            .file()
+            .get_props(m.node(), tags.as_deref(), flags & MAPI_UNICODE != 0)?;
+        let warn = values.iter().any(|v| matches!(v, PropOut::Error(..)));
+        props.set(marshal::props_out(m.alloc(), &values)?);
+        count.set(values.len() as ULONG);
+        Ok(if warn { MAPI_W_ERRORS_RETURNED } else { S_OK })
+    })
+}
+
+pub unsafe extern "system" fn get_prop_list<T: PropObject>(
+    this: *mut c_void,
+    flags: ULONG,
+    lpp: *mut *mut SPropTagArray,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `lpp` is the caller's out-parameter.
+        let out = unsafe { out_ptr(lpp) };
+        let out = out.as_ref().ok_or_else(|| invalid("NULL out-parameter"))?;
+        unknown_flags(flags, MAPI_UNICODE)?;
+        let m = &obj.inner;
+        let tags = m
+            .file()
+            .get_prop_list(m.node(), flags & MAPI_UNICODE != 0)?;
+        out.set(marshal::tags_out(m.alloc(), &tags)?);
+        Ok(S_OK)
+    })
+}
+
+pub unsafe extern "system" fn open_property<T: PropObject>(
+    this: *mut c_void,
+    tag: ULONG,
+    iid: *const IID,
+    options: ULONG,
+    flags: ULONG,
+    lpp: *mut *mut c_void,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `lpp` is the caller's out-parameter; `iid` is NULL or a valid IID.
+        let (out, iid) = unsafe { (out_ptr(lpp), iid.as_ref().copied()) };
+        let (Some(out), Some(iid)) = (&out, iid) else {
+            return Err(invalid("NULL interface id or out-parameter"));
+        };
+        unknown_flags(
+            flags,
+            MAPI_MODIFY | MAPI_CREATE | MAPI_DEFERRED_ERRORS | STREAM_APPEND | MAPI_BEST_ACCESS,
+        )?;
+        if prop_type(tag) == PT_UNSPECIFIED {
+            return Err(invalid("OpenProperty needs a property type in the tag"));
+        }
+        if let Some(r) = T::open_special(obj, tag, &iid, options, flags) {
+            out.set(r?);
+            return Ok(S_OK);
+        }
+        if iid != IID_IStream && iid != IID_ISequentialStream {
+            return Err(Error::new(
+                ErrorKind::InterfaceNotSupported,
+                format!("property 0x{tag:08X} cannot be opened with that interface"),
+            ));
+        }
+        let create = flags & MAPI_CREATE != 0;
+        let modify = create || flags & MAPI_MODIFY != 0 || options & 3 != STGM_READ;
+        let m = &obj.inner;
+        let mut stream = PropertyStream::open(m.file().clone(), m.node(), tag, modify, create)?;
+        if flags & STREAM_APPEND != 0 {
+            stream.seek(std::io::SeekFrom::End(0))?;
+        }
+        out.set(ComObject::into_raw(StreamShell {
+            stream: parking_lot::Mutex::new(Box::new(stream)),
+            keep: Some(obj.arc()),
+        }));
+        Ok(S_OK)
+    })
+}
+
+/// Reads a caller's property-value array, rejecting what SetProps refuses outright.
+///
+/// # Safety
+/// `values` must point to `count` valid `SPropValue`s.
+unsafe fn values_in(count: ULONG, values: *const SPropValue) -> Result<Vec<(u32, PropValue)>> {
+    if count == 0 || values.is_null() {
+        return Err(invalid("SetProps needs at least one value"));
+    }
+    // SAFETY: forwarded from the caller.
+    let values = unsafe { std::slice::from_raw_parts(values, count as usize) };
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        let ty = prop_type(v.ulPropTag);
+        if ty == PT_OBJECT {
+            return Err(invalid("PT_OBJECT properties cannot be set"));
+        }
+        if v.ulPropTag == PR_NULL || ty == PT_ERROR {
+            out.push((v.ulPropTag, PropValue::Null));
+            continue;
+        }
+        // SAFETY: forwarded from the caller.
+        let value = unsafe { marshal::value_in(v) };
+        match value {
+            Ok(value) => {
+                if value.mv_count() == Some(0) {
+                    return Err(invalid("a multi-valued property needs at least one value"));
+                }
+                out.push((v.ulPropTag, value));
+            }
+            // A type we do not know becomes a problem entry, not a failed call.
+            Err(e) if e.kind == ErrorKind::InvalidType => out.push((v.ulPropTag, PropValue::Null)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+pub unsafe extern "system" fn set_props<T: PropObject>(
+    this: *mut c_void,
+    count: ULONG,
+    values: *mut SPropValue,
+    problems: *mut *mut SPropProblemArray,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `problems` is NULL or the caller's out-parameter; `values` holds `count` values.
+        let (problems, values) = unsafe { (out_ptr(problems), values_in(count, values)) };
+        let m = &obj.inner;
+        let found = m.file().set_props(m.node(), values?)?;
+        if let Some(out) = &problems {
+            out.set(marshal::problems_out(m.alloc(), &found)?);
+        }
+        Ok(S_OK)
+    })
+}
+
+pub unsafe extern "system" fn delete_props<T: PropObject>(
+    this: *mut c_void,
+    tags: *mut SPropTagArray,
+    problems: *mut *mut SPropProblemArray,
+) -> HRESULT {
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `problems` is NULL or the caller's out-parameter; `tags` is a valid array.
+        let (problems, tags) = unsafe { (out_ptr(problems), marshal::tags_in(tags)) };
+        let tags = match tags? {
+            Some(t) if !t.is_empty() => t,
+            _ => return Err(invalid("DeleteProps needs a non-empty tag array")),
+        };
+        let m = &obj.inner;
+        let found = m.file().delete_props(m.node(), &tags)?;
+        if let Some(out) = &problems {
+            out.set(marshal::problems_out(m.alloc(), &found)?);
+        }
+        Ok(S_OK)
+    })
+}
+
+fn not_yet(what: &str) -> Result<HRESULT> {
+    Err(Error::new(
+        ErrorKind::NoSupport,
+        format!("{what} is not implemented yet"),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "system" fn copy_to<T: PropObject>(
+    this: *mut c_void,
+    _ciid: ULONG,
+    _rgiid: *const IID,
+    _exclude: *mut SPropTagArray,
+    _ui: usize,
+    _progress: *mut c_void,
+    _iid: *const IID,
+    _dest: *mut c_void,
+    _flags: ULONG,
+    problems: *mut *mut SPropProblemArray,
+) -> HRESULT {
+    // SAFETY: `problems` is NULL or the caller's out-parameter.
+    unsafe { clear_out(problems) };
+    crate::try_slot!(T, this, |_obj| not_yet("CopyTo"))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "system" fn copy_props<T: PropObject>(
+    this: *mut c_void,
+    _include: *mut SPropTagArray,
+    _ui: usize,
+    _progress: *mut c_void,
+    _iid: *const IID,
+    _dest: *mut c_void,
+    _flags: ULONG,
+    problems: *mut *mut SPropProblemArray,
+) -> HRESULT {
+    // SAFETY: `problems` is NULL or the caller's out-parameter.
+    unsafe { clear_out(problems) };
+    crate::try_slot!(T, this, |_obj| not_yet("CopyProps"))
+}
+
+pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
+    this: *mut c_void,
+    _tags: *mut *mut SPropTagArray,
+    _guid: *mut GUID,
+    _flags: ULONG,
+    count: *mut ULONG,
+    names: *mut *mut *mut MAPINAMEID,
+) -> HRESULT {
+    // SAFETY: out-parameters are NULL or the caller's.
+    if let Some(count) = unsafe { OutParam::new(count) } {
+        count.set(0);
+    }
+    // SAFETY: as above.
+    unsafe { clear_out(names) };
+    crate::try_slot!(T, this, |_obj| not_yet("GetNamesFromIDs"))
+}
+
+pub unsafe extern "system" fn get_ids_from_names<T: PropObject>(
+    this: *mut c_void,
+    _count: ULONG,
+    _names: *mut *mut MAPINAMEID,
+    _flags: ULONG,
+    tags: *mut *mut SPropTagArray,
+) -> HRESULT {
+    // SAFETY: `tags` is NULL or the caller's out-parameter.
+    unsafe { clear_out(tags) };
+    crate::try_slot!(T, this, |_obj| not_yet("GetIDsFromNames"))
+}

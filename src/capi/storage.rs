@@ -1,0 +1,570 @@
+//! `IStorage`, `IEnumSTATSTG`, and the ole32 functions Linux lacks (`StgCreateDocfile`,
+//! `StgOpenStorage`, ...). On Windows the system's ole32 provides the functions, and they
+//! are not exported (DESIGN decision 13).
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use super::{out_ptr, task_wide, wide_str};
+use crate::com::foreign::ComRef;
+use crate::com::guids::*;
+use crate::com::object::{self, Class, ComObject, guard};
+use crate::com::scode::scode_of;
+use crate::com::shells::{EnumShell, StorageShell, StreamShell};
+use crate::com::types::*;
+use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorage, IStorageVtbl, This};
+use crate::consts::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::{ElementKind, ElementStat, Storage, docfile};
+
+static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
+    QueryInterface: object::query_interface::<StorageShell>,
+    AddRef: object::add_ref::<StorageShell>,
+    Release: object::release::<StorageShell>,
+    CreateStream: create_stream,
+    OpenStream: open_stream,
+    CreateStorage: create_storage,
+    OpenStorage: open_storage,
+    CopyTo: copy_to,
+    MoveElementTo: move_element_to,
+    Commit: commit,
+    Revert: revert,
+    EnumElements: enum_elements,
+    DestroyElement: destroy_element,
+    RenameElement: rename_element,
+    SetElementTimes: set_element_times,
+    SetClass: set_class,
+    SetStateBits: set_state_bits,
+    Stat: stat,
+};
+
+impl Class for StorageShell {
+    type Vtbl = IStorageVtbl;
+    fn vtbl() -> &'static IStorageVtbl {
+        &STORAGE_VTBL
+    }
+    const IIDS: &'static [IID] = &[IID_IStorage];
+}
+
+/// A new `IStorage` object for `storage`.
+pub fn new_storage(storage: Arc<dyn Storage>) -> *mut c_void {
+    ComObject::into_raw(StorageShell {
+        storage,
+        keep: None,
+    })
+}
+
+fn invalid_pointer() -> Error {
+    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
+}
+
+fn invalid_parameter(what: &str) -> Error {
+    Error::new(ErrorKind::StgInvalidParameter, what.to_string())
+}
+
+/// A `STATSTG` for `stat`; the name is allocated with the task allocator unless
+/// `STATFLAG_NONAME`.
+pub(crate) fn statstg(stat: &ElementStat, flag: DWORD) -> STATSTG {
+    STATSTG {
+        pwcsName: if flag & STATFLAG_NONAME != 0 {
+            std::ptr::null_mut()
+        } else {
+            task_wide(&stat.name)
+        },
+        type_: match stat.kind {
+            ElementKind::Storage => STGTY_STORAGE,
+            ElementKind::Stream => STGTY_STREAM,
+        },
+        cbSize: stat.size,
+        mtime: FILETIME::from_u64(stat.mtime),
+        ctime: FILETIME::from_u64(stat.ctime),
+        atime: FILETIME::from_u64(stat.atime),
+        grfMode: stat.mode,
+        grfLocksSupported: 0,
+        clsid: GUID::from_bytes(stat.clsid),
+        grfStateBits: stat.state_bits,
+        reserved: 0,
+    }
+}
+
+pub(crate) fn new_stream(
+    stream: Box<dyn crate::storage::Stream>,
+    keep: Option<crate::com::shells::KeepAlive>,
+) -> *mut c_void {
+    ComObject::into_raw(StreamShell {
+        stream: parking_lot::Mutex::new(stream),
+        keep,
+    })
+}
+
+/// Reads a name argument.
+///
+/// # Safety
+/// `name` must be NULL or a NUL-terminated UTF-16 string.
+unsafe fn name_arg(name: *const WCHAR) -> Result<String> {
+    // SAFETY: forwarded from the caller.
+    unsafe { wide_str(name) }
+}
+
+/// Checks an interface out-parameter and clears it.
+///
+/// # Safety
+/// `out` must be NULL or valid for one pointer write.
+unsafe fn out_arg(out: *mut This) -> Result<super::OutParam<This>> {
+    // SAFETY: forwarded from the caller.
+    unsafe { out_ptr(out) }.ok_or_else(invalid_pointer)
+}
+
+unsafe extern "system" fn create_stream(
+    this: This,
+    name: *const WCHAR,
+    mode: DWORD,
+    reserved1: DWORD,
+    reserved2: DWORD,
+    out: *mut This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's out-parameter and name.
+        let (out, name) = unsafe { (out_arg(out)?, name_arg(name)?) };
+        if reserved1 != 0 || reserved2 != 0 {
+            return Err(invalid_parameter("reserved arguments must be 0"));
+        }
+        let stream = obj.inner.storage.create_stream(&name, mode)?;
+        out.set(new_stream(stream, Some(obj.arc())));
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn open_stream(
+    this: This,
+    name: *const WCHAR,
+    reserved1: *mut c_void,
+    mode: DWORD,
+    reserved2: DWORD,
+    out: *mut This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's out-parameter and name.
+        let (out, name) = unsafe { (out_arg(out)?, name_arg(name)?) };
+        if !reserved1.is_null() || reserved2 != 0 {
+            return Err(invalid_parameter("reserved arguments must be NULL and 0"));
+        }
+        let stream = obj.inner.storage.open_stream(&name, mode)?;
+        out.set(new_stream(stream, Some(obj.arc())));
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn create_storage(
+    this: This,
+    name: *const WCHAR,
+    mode: DWORD,
+    reserved1: DWORD,
+    reserved2: DWORD,
+    out: *mut This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's out-parameter and name.
+        let (out, name) = unsafe { (out_arg(out)?, name_arg(name)?) };
+        if reserved1 != 0 || reserved2 != 0 {
+            return Err(invalid_parameter("reserved arguments must be 0"));
+        }
+        let storage = obj.inner.storage.create_storage(&name, mode)?;
+        out.set(ComObject::into_raw(StorageShell {
+            storage,
+            keep: Some(obj.arc()),
+        }));
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn open_storage(
+    this: This,
+    name: *const WCHAR,
+    _priority: This,
+    mode: DWORD,
+    exclude: *mut *mut WCHAR,
+    reserved: DWORD,
+    out: *mut This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's out-parameter and name.
+        let (out, name) = unsafe { (out_arg(out)?, name_arg(name)?) };
+        if !exclude.is_null() || reserved != 0 {
+            return Err(invalid_parameter("snbExclude must be NULL and reserved 0"));
+        }
+        let storage = obj.inner.storage.open_storage(&name, mode)?;
+        out.set(ComObject::into_raw(StorageShell {
+            storage,
+            keep: Some(obj.arc()),
+        }));
+        Ok(S_OK)
+    })
+}
+
+fn unimplemented(what: &str) -> Error {
+    Error::new(
+        ErrorKind::StgUnimplemented,
+        format!("IStorage::{what} is not implemented yet"),
+    )
+}
+
+unsafe extern "system" fn copy_to(
+    this: This,
+    _ciid: DWORD,
+    _rgiid: *const IID,
+    _snb: *mut *mut WCHAR,
+    _dest: This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |_obj| Err(unimplemented("CopyTo")))
+}
+
+unsafe extern "system" fn move_element_to(
+    this: This,
+    _name: *const WCHAR,
+    _dest: This,
+    _new: *const WCHAR,
+    _flags: DWORD,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |_obj| Err(unimplemented(
+        "MoveElementTo"
+    )))
+}
+
+unsafe extern "system" fn commit(this: This, flags: DWORD) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        obj.inner.storage.commit(flags)?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn revert(this: This) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        obj.inner.storage.revert()?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn enum_elements(
+    this: This,
+    _r1: DWORD,
+    _r2: *mut c_void,
+    _r3: DWORD,
+    out: *mut This,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's out-parameter.
+        let out = unsafe { out_arg(out)? };
+        let items = obj.inner.storage.elements()?;
+        out.set(ComObject::into_raw(EnumShell {
+            items: Arc::new(items),
+            pos: parking_lot::Mutex::new(0),
+        }));
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn destroy_element(this: This, name: *const WCHAR) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's name.
+        let name = unsafe { name_arg(name)? };
+        obj.inner.storage.destroy_element(&name)?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn rename_element(
+    this: This,
+    old: *const WCHAR,
+    new: *const WCHAR,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's names.
+        let (old, new) = unsafe { (name_arg(old)?, name_arg(new)?) };
+        obj.inner.storage.rename_element(&old, &new)?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn set_element_times(
+    this: This,
+    name: *const WCHAR,
+    ctime: *const FILETIME,
+    atime: *const FILETIME,
+    mtime: *const FILETIME,
+) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the name is NULL or a terminated string; the times are NULL or valid.
+        let (name, times) = unsafe {
+            (
+                if name.is_null() {
+                    None
+                } else {
+                    Some(name_arg(name)?)
+                },
+                [ctime, atime, mtime].map(|p| p.as_ref().map(|t| t.to_u64())),
+            )
+        };
+        obj.inner
+            .storage
+            .set_element_times(name.as_deref(), times[0], times[1], times[2])?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn set_class(this: This, clsid: *const CLSID) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: `clsid` is NULL or a valid GUID.
+        let clsid = unsafe { clsid.as_ref() }.ok_or_else(invalid_pointer)?;
+        obj.inner.storage.set_class(clsid.to_bytes())?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn set_state_bits(this: This, bits: DWORD, mask: DWORD) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        obj.inner.storage.set_state_bits(bits, mask)?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn stat(this: This, out: *mut STATSTG, flag: DWORD) -> HRESULT {
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: `out` is NULL or the caller's STATSTG.
+        let out = unsafe { super::OutParam::new(out) }.ok_or_else(invalid_pointer)?;
+        if flag & !(STATFLAG_NONAME | STATFLAG_NOOPEN) != 0 {
+            return Err(Error::new(ErrorKind::StgInvalidFlag, "unknown STATFLAG"));
+        }
+        out.set(statstg(&obj.inner.storage.stat()?, flag));
+        Ok(S_OK)
+    })
+}
+
+// ===== IEnumSTATSTG =====
+
+static ENUM_VTBL: IEnumSTATSTGVtbl = IEnumSTATSTGVtbl {
+    QueryInterface: object::query_interface::<EnumShell>,
+    AddRef: object::add_ref::<EnumShell>,
+    Release: object::release::<EnumShell>,
+    Next: enum_next,
+    Skip: enum_skip,
+    Reset: enum_reset,
+    Clone: enum_clone,
+};
+
+impl Class for EnumShell {
+    type Vtbl = IEnumSTATSTGVtbl;
+    fn vtbl() -> &'static IEnumSTATSTGVtbl {
+        &ENUM_VTBL
+    }
+    const IIDS: &'static [IID] = &[IID_IEnumSTATSTG];
+}
+
+unsafe extern "system" fn enum_next(
+    this: This,
+    celt: ULONG,
+    out: *mut STATSTG,
+    fetched: *mut ULONG,
+) -> HRESULT {
+    crate::slot!(EnumShell, this, |obj| {
+        // SAFETY: `fetched` is NULL or the caller's ULONG.
+        let fetched = unsafe { super::OutParam::new(fetched) };
+        if out.is_null() || (celt > 1 && fetched.is_none()) {
+            return STG_E_INVALIDPOINTER;
+        }
+        let mut pos = obj.inner.pos.lock();
+        let n = (celt as usize).min(obj.inner.items.len() - *pos);
+        for i in 0..n {
+            // Enumerators always return names; the caller frees them with CoTaskMemFree.
+            let item = statstg(&obj.inner.items[*pos + i], STATFLAG_DEFAULT);
+            // SAFETY: the caller's array holds `celt` entries and `i < n <= celt`.
+            unsafe { out.add(i).write(item) };
+        }
+        *pos += n;
+        if let Some(fetched) = fetched {
+            fetched.set(n as ULONG);
+        }
+        if n == celt as usize { S_OK } else { S_FALSE }
+    })
+}
+
+unsafe extern "system" fn enum_skip(this: This, celt: ULONG) -> HRESULT {
+    crate::slot!(EnumShell, this, |obj| {
+        let mut pos = obj.inner.pos.lock();
+        let n = (celt as usize).min(obj.inner.items.len() - *pos);
+        *pos += n;
+        if n == celt as usize { S_OK } else { S_FALSE }
+    })
+}
+
+unsafe extern "system" fn enum_reset(this: This) -> HRESULT {
+    crate::slot!(EnumShell, this, |obj| {
+        *obj.inner.pos.lock() = 0;
+        S_OK
+    })
+}
+
+unsafe extern "system" fn enum_clone(this: This, out: *mut This) -> HRESULT {
+    crate::slot!(EnumShell, this, |obj| {
+        // SAFETY: the caller's out-parameter.
+        let Some(out) = (unsafe { out_ptr(out) }) else {
+            return STG_E_INVALIDPOINTER;
+        };
+        let pos = *obj.inner.pos.lock();
+        out.set(ComObject::into_raw(EnumShell {
+            items: obj.inner.items.clone(),
+            pos: parking_lot::Mutex::new(pos),
+        }));
+        S_OK
+    })
+}
+
+// ===== ole32 stand-ins =====
+
+fn stg_result(
+    out: &super::OutParam<*mut IStorage>,
+    r: Result<Arc<docfile::DocStorage>>,
+) -> HRESULT {
+    match r {
+        Ok(storage) => {
+            out.set(new_storage(storage).cast());
+            S_OK
+        }
+        Err(e) => scode_of(e.kind),
+    }
+}
+
+/// Creates a compound file (version 3, 512-byte sectors). A NULL name creates a file with
+/// a unique name in the temporary directory.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn StgCreateDocfile(
+    pwcsName: *const WCHAR,
+    grfMode: DWORD,
+    reserved: DWORD,
+    ppstgOpen: *mut *mut IStorage,
+) -> HRESULT {
+    guard(|| {
+        // SAFETY: `ppstgOpen` is NULL or writable.
+        let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
+            return STG_E_INVALIDPOINTER;
+        };
+        if reserved != 0 {
+            return STG_E_INVALIDPARAMETER;
+        }
+        let path = if pwcsName.is_null() {
+            match tempfile::Builder::new()
+                .prefix("~imsg")
+                .suffix(".tmp")
+                .tempfile()
+            {
+                Ok(f) => match f.keep() {
+                    Ok((_, path)) => path,
+                    Err(_) => return STG_E_MEDIUMFULL,
+                },
+                Err(_) => return STG_E_MEDIUMFULL,
+            }
+        } else {
+            // SAFETY: a non-NULL name is a terminated string.
+            match unsafe { wide_str(pwcsName) } {
+                Ok(name) => std::path::PathBuf::from(name),
+                Err(e) => return scode_of(e.kind),
+            }
+        };
+        let mode = if pwcsName.is_null() {
+            grfMode | STGM_CREATE
+        } else {
+            grfMode
+        };
+        stg_result(&out, docfile::create_file(&path, mode, cfb::Version::V3))
+    })
+}
+
+/// Opens a compound file. A file that is not one gives `STG_E_FILEALREADYEXISTS`, a missing
+/// one `STG_E_FILENOTFOUND`, write access to a read-only one `STG_E_ACCESSDENIED`.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn StgOpenStorage(
+    pwcsName: *const WCHAR,
+    _pstgPriority: *mut IStorage,
+    grfMode: DWORD,
+    snbExclude: *mut *mut WCHAR,
+    reserved: DWORD,
+    ppstgOpen: *mut *mut IStorage,
+) -> HRESULT {
+    guard(|| {
+        // SAFETY: `ppstgOpen` is NULL or writable.
+        let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
+            return STG_E_INVALIDPOINTER;
+        };
+        if reserved != 0 || !snbExclude.is_null() {
+            return STG_E_INVALIDPARAMETER;
+        }
+        // SAFETY: a non-NULL name is a terminated string.
+        let name = match unsafe { wide_str(pwcsName) } {
+            Ok(n) => n,
+            Err(_) if pwcsName.is_null() => return STG_E_INVALIDNAME,
+            Err(e) => return scode_of(e.kind),
+        };
+        stg_result(
+            &out,
+            docfile::open_file(std::path::Path::new(&name), grfMode),
+        )
+    })
+}
+
+/// `S_OK` if the file is a compound file, `S_FALSE` if not, `STG_E_FILENOTFOUND` if missing.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn StgIsStorageFile(pwcsName: *const WCHAR) -> HRESULT {
+    guard(|| {
+        // SAFETY: a non-NULL name is a terminated string.
+        let name = match unsafe { wide_str(pwcsName) } {
+            Ok(n) => n,
+            Err(_) => return STG_E_INVALIDNAME,
+        };
+        match docfile::is_storage_file(std::path::Path::new(&name)) {
+            Ok(true) => S_OK,
+            Ok(false) => S_FALSE,
+            Err(e) => scode_of(e.kind),
+        }
+    })
+}
+
+/// Stores `rclsid` as the storage's class (`IStorage::SetClass`), for any `IStorage`.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn WriteClassStg(pStg: *mut IStorage, rclsid: REFCLSID) -> HRESULT {
+    guard(|| {
+        if pStg.is_null() || rclsid.is_null() {
+            return E_INVALIDARG;
+        }
+        // SAFETY: `pStg` is a live IStorage the caller lends us.
+        let stg = unsafe { ComRef::add_ref(pStg.cast()) }.expect("checked non-NULL");
+        // SAFETY: calling the storage's own SetClass slot.
+        unsafe { (stg.vtbl::<IStorageVtbl>().SetClass)(stg.as_ptr(), rclsid) }
+    })
+}
+
+/// Reads the storage's class (`IStorage::Stat`); `CLSID_NULL` if none was set.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn ReadClassStg(pStg: *mut IStorage, pclsid: *mut CLSID) -> HRESULT {
+    guard(|| {
+        if pStg.is_null() || pclsid.is_null() {
+            return E_INVALIDARG;
+        }
+        // SAFETY: `pStg` is a live IStorage the caller lends us.
+        let stg = unsafe { ComRef::add_ref(pStg.cast()) }.expect("checked non-NULL");
+        // SAFETY: STATSTG is plain data; zeroed is a valid initial value.
+        let mut st: STATSTG = unsafe { std::mem::zeroed() };
+        // SAFETY: calling the storage's own Stat slot with a valid out-structure.
+        let hr =
+            unsafe { (stg.vtbl::<IStorageVtbl>().Stat)(stg.as_ptr(), &mut st, STATFLAG_NONAME) };
+        if hr >= 0 {
+            // SAFETY: checked non-NULL.
+            unsafe { *pclsid = st.clsid };
+        }
+        hr
+    })
+}

@@ -1,0 +1,232 @@
+//! `IStream`: streams of our storages and property streams of messages.
+
+use std::ffi::c_void;
+use std::io::SeekFrom;
+
+use super::storage::{new_stream, statstg};
+use super::{OutParam, out_ptr};
+use crate::com::foreign::ComRef;
+use crate::com::guids::*;
+use crate::com::object::{self, Class};
+use crate::com::shells::StreamShell;
+use crate::com::types::*;
+use crate::com::vtbl::{IStreamVtbl, This};
+use crate::consts::*;
+use crate::error::{Error, ErrorKind};
+
+static STREAM_VTBL: IStreamVtbl = IStreamVtbl {
+    QueryInterface: object::query_interface::<StreamShell>,
+    AddRef: object::add_ref::<StreamShell>,
+    Release: object::release::<StreamShell>,
+    Read: read,
+    Write: write,
+    Seek: seek,
+    SetSize: set_size,
+    CopyTo: copy_to,
+    Commit: commit,
+    Revert: revert,
+    LockRegion: lock_region,
+    UnlockRegion: lock_region,
+    Stat: stat,
+    Clone: clone,
+};
+
+impl Class for StreamShell {
+    type Vtbl = IStreamVtbl;
+    fn vtbl() -> &'static IStreamVtbl {
+        &STREAM_VTBL
+    }
+    const IIDS: &'static [IID] = &[IID_ISequentialStream, IID_IStream];
+}
+
+fn invalid_pointer() -> Error {
+    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
+}
+
+unsafe extern "system" fn read(this: This, pv: *mut c_void, cb: ULONG, pcb: *mut ULONG) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: `pcb` is NULL or the caller's ULONG.
+        let pcb = unsafe { OutParam::new(pcb) };
+        if let Some(pcb) = &pcb {
+            pcb.set(0);
+        }
+        if pv.is_null() {
+            return Err(invalid_pointer());
+        }
+        // SAFETY: the caller's buffer holds `cb` bytes.
+        let buf = unsafe { std::slice::from_raw_parts_mut(pv as *mut u8, cb as usize) };
+        let mut stream = obj.inner.stream.lock();
+        let mut done = 0;
+        while done < buf.len() {
+            match stream.read(&mut buf[done..])? {
+                0 => break,
+                n => done += n,
+            }
+        }
+        if let Some(pcb) = &pcb {
+            pcb.set(done as ULONG);
+        }
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn write(
+    this: This,
+    pv: *const c_void,
+    cb: ULONG,
+    pcb: *mut ULONG,
+) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: `pcb` is NULL or the caller's ULONG.
+        let pcb = unsafe { OutParam::new(pcb) };
+        if let Some(pcb) = &pcb {
+            pcb.set(0);
+        }
+        if pv.is_null() {
+            return Err(invalid_pointer());
+        }
+        // SAFETY: the caller's buffer holds `cb` bytes.
+        let data = unsafe { std::slice::from_raw_parts(pv as *const u8, cb as usize) };
+        let n = obj.inner.stream.lock().write(data)?;
+        if let Some(pcb) = &pcb {
+            pcb.set(n as ULONG);
+        }
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn seek(this: This, mv: i64, origin: DWORD, pos: *mut u64) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: `pos` is NULL or the caller's position.
+        let pos = unsafe { OutParam::new(pos) };
+        let from = match origin {
+            STREAM_SEEK_SET => SeekFrom::Start(u64::try_from(mv).map_err(|_| {
+                Error::new(ErrorKind::StgInvalidFunction, "seek to a negative position")
+            })?),
+            STREAM_SEEK_CUR => SeekFrom::Current(mv),
+            STREAM_SEEK_END => SeekFrom::End(mv),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::StgInvalidFunction,
+                    "unknown seek origin",
+                ));
+            }
+        };
+        let p = obj.inner.stream.lock().seek(from)?;
+        if let Some(pos) = &pos {
+            pos.set(p);
+        }
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn set_size(this: This, size: u64) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        obj.inner.stream.lock().set_len(size)?;
+        Ok(S_OK)
+    })
+}
+
+/// Copies up to `cb` bytes from the current position into any `IStream` (ours or not).
+unsafe extern "system" fn copy_to(
+    this: This,
+    dest: This,
+    cb: u64,
+    read_out: *mut u64,
+    written_out: *mut u64,
+) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: the counters are NULL or the caller's; `dest` is NULL or a live IStream.
+        let (read_out, written_out, dest) = unsafe {
+            (
+                OutParam::new(read_out),
+                OutParam::new(written_out),
+                ComRef::add_ref(dest),
+            )
+        };
+        for out in [&read_out, &written_out].into_iter().flatten() {
+            out.set(0);
+        }
+        let dest = dest.ok_or_else(invalid_pointer)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let (mut read_total, mut written_total) = (0u64, 0u64);
+        let mut hr = S_OK;
+        while read_total < cb {
+            let want = (cb - read_total).min(buf.len() as u64) as usize;
+            // One read per chunk; our stream lock is not held while the destination runs.
+            let n = obj.inner.stream.lock().read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            read_total += n as u64;
+            let mut w: ULONG = 0;
+            // SAFETY: `dest` is a live IStream; the buffer holds `n` bytes.
+            hr = unsafe {
+                (dest.vtbl::<IStreamVtbl>().Write)(
+                    dest.as_ptr(),
+                    buf.as_ptr().cast(),
+                    n as ULONG,
+                    &mut w,
+                )
+            };
+            written_total += u64::from(w);
+            if hr < 0 {
+                break;
+            }
+        }
+        if let Some(out) = &read_out {
+            out.set(read_total);
+        }
+        if let Some(out) = &written_out {
+            out.set(written_total);
+        }
+        Ok(hr)
+    })
+}
+
+unsafe extern "system" fn commit(this: This, _flags: DWORD) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        obj.inner.stream.lock().commit()?;
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn revert(this: This) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        obj.inner.stream.lock().revert()?;
+        Ok(S_OK)
+    })
+}
+
+/// Compound-file streams do not support region locking (as ole32's docfile streams).
+unsafe extern "system" fn lock_region(this: This, _offset: u64, _cb: u64, _kind: DWORD) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |_obj| {
+        Err(Error::new(
+            ErrorKind::StgInvalidFunction,
+            "region locking is not supported on compound-file streams",
+        ))
+    })
+}
+
+unsafe extern "system" fn stat(this: This, out: *mut STATSTG, flag: DWORD) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: `out` is NULL or the caller's STATSTG.
+        let out = unsafe { OutParam::new(out) }.ok_or_else(invalid_pointer)?;
+        if flag & !(STATFLAG_NONAME | STATFLAG_NOOPEN) != 0 {
+            return Err(Error::new(ErrorKind::StgInvalidFlag, "unknown STATFLAG"));
+        }
+        let st = obj.inner.stream.lock().stat()?;
+        out.set(statstg(&st, flag));
+        Ok(S_OK)
+    })
+}
+
+unsafe extern "system" fn clone(this: This, out: *mut This) -> HRESULT {
+    crate::try_slot!(StreamShell, this, |obj| {
+        // SAFETY: the caller's out-parameter.
+        let out = unsafe { out_ptr(out) }.ok_or_else(invalid_pointer)?;
+        let copy = obj.inner.stream.lock().clone_stream()?;
+        out.set(new_stream(copy, obj.inner.keep.clone()));
+        Ok(S_OK)
+    })
+}

@@ -1,0 +1,61 @@
+//! Counted references to COM objects we did not create (a caller's `IStorage`, `IStream`,
+//! `IMalloc`), or to our own objects through their interface pointer.
+
+use std::ffi::c_void;
+use std::ptr::NonNull;
+
+use super::vtbl::{IUnknownVtbl, Interface};
+
+/// One reference to a COM object, released on drop.
+pub struct ComRef(NonNull<c_void>);
+
+// SAFETY: the objects handed to OpenIMsgOnIStg are used from whichever thread calls the
+// message, as Microsoft's implementation does; callers that give us apartment-bound objects
+// must call us from that apartment (README, threading).
+unsafe impl Send for ComRef {}
+// SAFETY: as above.
+unsafe impl Sync for ComRef {}
+
+impl ComRef {
+    /// Takes a new reference to an object the caller lent us.
+    ///
+    /// # Safety
+    /// `p` must be NULL or a live COM interface pointer.
+    pub unsafe fn add_ref(p: *mut c_void) -> Option<ComRef> {
+        let p = NonNull::new(p)?;
+        // SAFETY: a live interface pointer starts with a vtable whose first three slots are
+        // IUnknown's.
+        unsafe {
+            let vtbl = &*(*(p.as_ptr() as *const Interface<IUnknownVtbl>)).lpVtbl;
+            (vtbl.AddRef)(p.as_ptr());
+        }
+        Some(ComRef(p))
+    }
+
+    pub fn as_ptr(&self) -> *mut c_void {
+        self.0.as_ptr()
+    }
+
+    /// The object's vtable, viewed as `V`.
+    ///
+    /// # Safety
+    /// The object must implement an interface whose vtable starts like `V`.
+    pub unsafe fn vtbl<V>(&self) -> &V {
+        // SAFETY: forwarded from the caller.
+        unsafe { &*(*(self.0.as_ptr() as *const Interface<V>)).lpVtbl }
+    }
+}
+
+impl Clone for ComRef {
+    fn clone(&self) -> ComRef {
+        // SAFETY: we hold a reference, so the object is alive.
+        unsafe { ComRef::add_ref(self.as_ptr()).expect("non-NULL") }
+    }
+}
+
+impl Drop for ComRef {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference to a live object.
+        unsafe { (self.vtbl::<IUnknownVtbl>().Release)(self.as_ptr()) };
+    }
+}

@@ -1,0 +1,14 @@
+//! COM machinery: object shells and their reference counts, `QueryInterface`, handles on
+//! objects callers give us, the session registry, MAPI memory and the copying of values
+//! into and out of the caller's C structures.
+
+pub mod foreign;
+pub mod guids;
+pub mod mapimem;
+pub mod marshal;
+pub mod object;
+pub mod scode;
+pub mod session;
+pub mod shells;
+pub mod types;
+pub mod vtbl;

@@ -1,0 +1,95 @@
+//! The state behind each kind of COM object we hand out. The vtables and slot functions
+//! that serve them live in `capi`.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+
+use super::foreign::ComRef;
+use super::mapimem::Allocators;
+use super::types::*;
+use crate::model::message::{MsgFile, NodeId};
+use crate::storage::{ElementStat, Storage, Stream};
+
+/// Something a child object keeps alive (usually its parent's COM object).
+pub type KeepAlive = Arc<dyn Any + Send + Sync>;
+
+/// An `IMessage`: the top-level message, or one embedded in an attachment.
+pub struct MessageShell {
+    pub file: Arc<MsgFile>,
+    pub node: NodeId,
+    pub alloc: Allocators,
+    /// Present on the top-level message only.
+    pub top: Option<TopLevel>,
+    pub parent: Option<KeepAlive>,
+}
+
+/// What only the top-level message of a file owns.
+pub struct TopLevel {
+    /// The caller's storage, AddRef'd by `OpenIMsgOnIStg`.
+    storage: Mutex<Option<ComRef>>,
+    callback: Mutex<Option<(MSGCALLRELEASE, ULONG)>>,
+    /// The `IMessage` pointer passed to the release callback.
+    this: AtomicUsize,
+}
+
+impl TopLevel {
+    pub fn new(storage: ComRef, callback: Option<(MSGCALLRELEASE, ULONG)>) -> TopLevel {
+        TopLevel {
+            storage: Mutex::new(Some(storage)),
+            callback: Mutex::new(callback),
+            this: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn set_this(&self, this: *mut std::ffi::c_void) {
+        self.this.store(this as usize, Ordering::Release);
+    }
+}
+
+impl MessageShell {
+    /// Closes the top-level message's file: discards unsaved changes, releases the storage
+    /// and calls the release callback (once). Later calls fail with
+    /// `MAPI_E_OBJECT_DELETED`; the object itself lives until its last `Release`.
+    pub fn close(&self) {
+        let Some(top) = &self.top else { return };
+        // Taken out under the locks, released and called after them.
+        let storages = self.file.close();
+        drop(storages);
+        let storage = top.storage.lock().take();
+        drop(storage);
+        let callback = top.callback.lock().take();
+        if let Some((callback, data)) = callback {
+            let this = top.this.load(Ordering::Acquire) as *mut std::ffi::c_void;
+            // SAFETY: the caller registered this callback with OpenIMsgOnIStg; it receives the
+            // message pointer it was given.
+            unsafe { callback(data, this.cast()) };
+        }
+    }
+}
+
+impl Drop for MessageShell {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// An `IStorage` over any storage (ours, or a sub-storage of a caller's).
+pub struct StorageShell {
+    pub storage: Arc<dyn Storage>,
+    pub keep: Option<KeepAlive>,
+}
+
+/// An `IStream` over a storage stream or a property.
+pub struct StreamShell {
+    pub stream: Mutex<Box<dyn Stream>>,
+    pub keep: Option<KeepAlive>,
+}
+
+/// An `IEnumSTATSTG`.
+pub struct EnumShell {
+    pub items: Arc<Vec<ElementStat>>,
+    pub pos: Mutex<usize>,
+}
