@@ -381,7 +381,21 @@ pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
             format!("{} is not a compound file", path.display()),
         );
     }
-    let (base, tree) = image::open_base(Box::new(file), meta.len())?;
+    let (base, tree) = match image::open_base(Box::new(file), meta.len()) {
+        // Names `cfb` refuses are mended in a copy held in memory (real files have them).
+        Err(e)
+            if super::repair::is_directory_error(&e.message)
+                && meta.len() <= super::repair::REPAIR_LIMIT =>
+        {
+            let mut bytes =
+                std::fs::read(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
+            if super::repair::repair_directory(&mut bytes).unwrap_or(0) == 0 {
+                return Err(e);
+            }
+            image::open_base(Box::new(std::io::Cursor::new(bytes)), meta.len())?
+        }
+        other => other?,
+    };
     let version = base.version;
     let ws = Workspace::new(
         Arc::new(tree),

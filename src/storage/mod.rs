@@ -10,6 +10,7 @@ mod cache;
 pub mod docfile;
 mod image;
 pub mod names;
+mod repair;
 
 use std::any::Any;
 use std::io::SeekFrom;
