@@ -6,7 +6,7 @@
 pub mod values;
 
 use crate::consts::*;
-use crate::model::prop::{PropValue, is_known_type, is_stream_type, prop_type};
+use crate::model::prop::{PropValue, is_known_type, is_stream_type, prop_id, prop_type};
 
 pub const PROPERTIES_STREAM: &str = "__properties_version1.0";
 pub const NAMEID_STORAGE: &str = "__nameid_version1.0";
@@ -117,6 +117,18 @@ fn encode_inline(value: &PropValue) -> Option<[u8; 8]> {
     Some(out)
 }
 
+/// Warnings kept per property stream: a hostile stream can hold millions of bad entries,
+/// and their words must not take more memory than the stream itself.
+pub const MAX_WARNINGS: usize = 64;
+
+fn warn(out: &mut PropertyStream, dropped: &mut usize, message: impl FnOnce() -> String) {
+    if out.warnings.len() < MAX_WARNINGS {
+        out.warnings.push(message());
+    } else {
+        *dropped += 1;
+    }
+}
+
 /// Parses a property stream. Never fails: damage becomes warnings and skipped entries.
 pub fn parse_properties(bytes: &[u8], kind: HeaderKind) -> PropertyStream {
     let mut out = PropertyStream::default();
@@ -143,14 +155,19 @@ pub fn parse_properties(bytes: &[u8], kind: HeaderKind) -> PropertyStream {
             bytes.len()
         ));
     }
+    // Ids already taken: an object holds one property per id, whatever its type. The
+    // first entry wins, as for an exact duplicate (a set, so that a long hostile stream
+    // costs linear time).
+    let mut seen = std::collections::HashMap::<u16, u32>::new();
+    let mut dropped = 0;
     for raw in body.chunks_exact(16) {
         let tag = le32(raw);
         let flags = le32(&raw[4..]);
         let ty = prop_type(tag);
         if !is_known_type(ty) {
-            out.warnings.push(format!(
-                "unknown property type 0x{ty:04X} in tag 0x{tag:08X}"
-            ));
+            warn(&mut out, &mut dropped, || {
+                format!("unknown property type 0x{ty:04X} in tag 0x{tag:08X}")
+            });
             continue;
         }
         let body = if ty == PT_OBJECT {
@@ -164,12 +181,30 @@ pub fn parse_properties(bytes: &[u8], kind: HeaderKind) -> PropertyStream {
         } else {
             EntryBody::Inline(decode_inline(ty, &raw[8..]).expect("fixed type"))
         };
-        if out.entries.iter().any(|e| e.tag == tag) {
-            out.warnings
-                .push(format!("duplicate property-stream entry 0x{tag:08X}"));
-            continue;
+        match seen.get(&prop_id(tag)) {
+            Some(&first) if first == tag => {
+                warn(&mut out, &mut dropped, || {
+                    format!("duplicate property-stream entry 0x{tag:08X}")
+                });
+                continue;
+            }
+            Some(&first) => {
+                warn(&mut out, &mut dropped, || {
+                    format!(
+                        "property-stream entry 0x{tag:08X} ignored: the id already has entry 0x{first:08X}"
+                    )
+                });
+                continue;
+            }
+            None => {
+                seen.insert(prop_id(tag), tag);
+            }
         }
         out.entries.push(Entry { tag, flags, body });
+    }
+    if dropped > 0 {
+        out.warnings
+            .push(format!("... and {dropped} more property-stream warnings"));
     }
     out
 }
@@ -318,6 +353,79 @@ mod tests {
                 .entries
                 .is_empty()
         );
+    }
+
+    fn entry_bytes(tag: u32, value: u32) -> [u8; 16] {
+        let mut raw = [0u8; 16];
+        raw[..4].copy_from_slice(&tag.to_le_bytes());
+        raw[4..8].copy_from_slice(&6u32.to_le_bytes());
+        raw[8..12].copy_from_slice(&value.to_le_bytes());
+        raw
+    }
+
+    #[test]
+    fn one_property_per_id_and_the_first_entry_wins() {
+        // poi--unknown_properties.msg stores id 0x0000 as PT_BOOLEAN, PT_ERROR and
+        // PT_CURRENCY; the bag holds one property per id, so the first is kept (before,
+        // the last silently replaced it, while exact duplicates kept the first).
+        let mut bytes = vec![0u8; 8];
+        bytes.extend_from_slice(&entry_bytes(0x0E07_0003, 1));
+        bytes.extend_from_slice(&entry_bytes(0x0E07_000B, 1));
+        bytes.extend_from_slice(&entry_bytes(0x0E07_0003, 2));
+        bytes.extend_from_slice(&entry_bytes(0x0017_0003, 3));
+        let parsed = parse_properties(&bytes, HeaderKind::Child);
+        let tags: Vec<u32> = parsed.entries.iter().map(|e| e.tag).collect();
+        assert_eq!(tags, vec![0x0E07_0003, 0x0017_0003]);
+        assert_eq!(
+            parsed.entries[0].body,
+            EntryBody::Inline(PropValue::Long(1))
+        );
+        assert_eq!(parsed.warnings.len(), 2, "{:?}", parsed.warnings);
+    }
+
+    #[test]
+    fn long_hostile_property_streams_cost_linear_time_and_bounded_warnings() {
+        // 2^20 entries (a 16 MB stream): every id under 16 types, so 2^16 properties and
+        // 15 * 2^16 ignored entries. The duplicate check used to compare each entry with
+        // every kept one (about 5 * 10^11 comparisons, a quarter of an hour in a debug
+        // build; a 1 MB stream already took 4 s), and each ignored entry added a warning.
+        let types = [
+            PT_I2,
+            PT_LONG,
+            PT_R4,
+            PT_DOUBLE,
+            PT_CURRENCY,
+            PT_APPTIME,
+            PT_ERROR,
+            PT_BOOLEAN,
+            PT_I8,
+            PT_SYSTIME,
+            PT_STRING8,
+            PT_UNICODE,
+            PT_BINARY,
+            PT_CLSID,
+            PT_MV_LONG,
+            PT_MV_UNICODE,
+        ];
+        let mut bytes = Vec::with_capacity(8 + 16 * (types.len() << 16));
+        bytes.extend_from_slice(&[0u8; 8]);
+        for ty in types {
+            for id in 0..=u16::MAX {
+                bytes.extend_from_slice(&entry_bytes((u32::from(id) << 16) | ty, 7));
+            }
+        }
+        let started = std::time::Instant::now();
+        let parsed = parse_properties(&bytes, HeaderKind::Child);
+        let took = started.elapsed();
+        assert_eq!(parsed.entries.len(), 1 << 16);
+        assert!(parsed.entries.iter().all(|e| prop_type(e.tag) == PT_I2));
+        assert_eq!(parsed.warnings.len(), MAX_WARNINGS + 1);
+        assert!(
+            parsed.warnings[MAX_WARNINGS]
+                .contains(&format!("{} more", 15 * (1 << 16) - MAX_WARNINGS))
+        );
+        // Generous for a debug build on a loaded machine.
+        assert!(took < std::time::Duration::from_secs(30), "{took:?}");
     }
 
     #[test]

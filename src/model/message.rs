@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use parking_lot::ReentrantMutex;
@@ -112,22 +112,32 @@ impl FileState {
         self.nodes.len() - 1
     }
 
-    /// The code page of a message's 8-bit strings (`spec/msg-format.md` §6).
+    /// The code page of a message's 8-bit strings (`spec/msg-format.md` §6):
+    /// `PR_MESSAGE_CODEPAGE`, else `PR_INTERNET_CPID` when it is a Windows ANSI page, else
+    /// the ANSI page of `PR_MESSAGE_LOCALE_ID`, else 1252.
     pub fn codepage(&self, node: NodeId) -> u32 {
         let Ok(m) = self.message(node) else {
             return strings::DEFAULT_CODEPAGE;
         };
-        let long = |tag| m.props.long(tag).map(|v| v as u32);
-        if let Some(cp) = long(PR_MESSAGE_CODEPAGE).filter(|&cp| strings::is_supported(cp)) {
-            return cp;
-        }
-        if let Some(cp) = long(PR_INTERNET_CPID).filter(|&cp| strings::is_supported(cp)) {
-            return cp;
-        }
-        long(PR_MESSAGE_LOCALE_ID)
-            .and_then(strings::codepage_of_locale)
-            .unwrap_or(strings::DEFAULT_CODEPAGE)
+        codepage_of(&m.props)
     }
+}
+
+fn codepage_of(props: &PropBag) -> u32 {
+    let long = |tag| props.long(tag).map(|v| v as u32);
+    if let Some(cp) = long(PR_MESSAGE_CODEPAGE).filter(|&cp| strings::is_supported(cp)) {
+        return cp;
+    }
+    // The Internet code page describes the body as it came over the wire; real files
+    // declare UTF-8 or ISO-2022-JP over Windows-page bytes (nonUnicodeCP932.msg).
+    if let Some(cp) =
+        long(PR_INTERNET_CPID).filter(|&cp| strings::is_ansi_page(cp) && strings::is_supported(cp))
+    {
+        return cp;
+    }
+    long(PR_MESSAGE_LOCALE_ID)
+        .and_then(strings::codepage_of_locale)
+        .unwrap_or(strings::DEFAULT_CODEPAGE)
 }
 
 /// What `OpenProperty(..., IID_IStream, ...)` starts from.
@@ -533,25 +543,80 @@ fn read_message(
         &elements,
         &mut node.props,
         &mut node.warnings,
+        EAGER_BUDGET,
     )?;
     Ok(node)
 }
 
+/// Value-stream bytes one object loads into memory while it is opened. Beyond this,
+/// strings and binaries stay in the storage (read when asked for) and other values are
+/// left out with a warning: directory entries of a damaged file can all claim the same
+/// sectors, so the sizes the storage reports are not bounded by the file's size.
+pub const EAGER_BUDGET: u64 = 64 * 1024 * 1024;
+
+/// Warnings kept per object; the rest are counted.
+const MAX_WARNINGS: usize = 256;
+
+/// State of one [`read_bag`]: the object's streams by name, what may still be loaded, and
+/// the warnings.
+struct BagReader<'a> {
+    storage: &'a dyn Storage,
+    /// Sizes of the object's streams by upper-cased name (names compare case-insensitively).
+    sizes: HashMap<String, u64>,
+    budget: u64,
+    warnings: &'a mut Vec<String>,
+    dropped: usize,
+}
+
+impl BagReader<'_> {
+    fn size_of(&self, name: &str) -> Option<u64> {
+        self.sizes.get(&name.to_ascii_uppercase()).copied()
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Takes `len` bytes from the budget; `false` (and nothing taken) when they do not fit.
+    fn charge(&mut self, len: u64) -> bool {
+        match self.budget.checked_sub(len) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Fills a bag from property-stream entries, reading value streams that are small.
+/// Tolerant: a value that cannot be read becomes a warning and is left out.
 fn read_bag(
     storage: &dyn Storage,
     entries: &[Entry],
     elements: &[crate::storage::ElementStat],
     bag: &mut PropBag,
     warnings: &mut Vec<String>,
+    budget: u64,
 ) -> Result<()> {
-    let size_of = |name: &str| {
-        elements
-            .iter()
-            .find(|e| {
-                e.name.eq_ignore_ascii_case(name) && e.kind == crate::storage::ElementKind::Stream
-            })
-            .map(|e| e.size)
+    let mut sizes = HashMap::with_capacity(elements.len());
+    for e in elements
+        .iter()
+        .filter(|e| e.kind == crate::storage::ElementKind::Stream)
+    {
+        // A name that appears twice (damaged files): the first wins, as in the storage.
+        sizes.entry(e.name.to_ascii_uppercase()).or_insert(e.size);
+    }
+    let mut reader = BagReader {
+        storage,
+        sizes,
+        budget,
+        warnings,
+        dropped: 0,
     };
     for entry in entries {
         let tag = entry.tag;
@@ -573,68 +638,88 @@ fn read_bag(
             ),
             EntryBody::Stream { .. } => {
                 let name = codec::value_stream_name(tag);
-                let Some(len) = size_of(&name) else {
-                    warnings.push(format!("no value stream {name} for property 0x{tag:08X}"));
+                let Some(len) = reader.size_of(&name) else {
+                    reader.warn(format!("no value stream {name} for property 0x{tag:08X}"));
                     continue;
                 };
-                if let Some(slot) = read_value(storage, tag, &name, len, &size_of, warnings)? {
-                    let indexed = match &slot {
-                        Slot::Value(v)
-                            if matches!(ty, PT_MV_BINARY | PT_MV_STRING8 | PT_MV_UNICODE) =>
-                        {
-                            v.mv_count().unwrap_or(0)
-                        }
-                        _ => 0,
-                    };
-                    bag.load(tag, entry.flags, slot, Stored { tag, indexed });
+                match read_value(&mut reader, tag, &name, len) {
+                    Ok(Some(slot)) => {
+                        let indexed = match &slot {
+                            Slot::Value(v)
+                                if matches!(ty, PT_MV_BINARY | PT_MV_STRING8 | PT_MV_UNICODE) =>
+                            {
+                                v.mv_count().unwrap_or(0)
+                            }
+                            _ => 0,
+                        };
+                        bag.load(tag, entry.flags, slot, Stored { tag, indexed });
+                    }
+                    Ok(None) => {}
+                    Err(e) => reader.warn(format!(
+                        "property 0x{tag:08X} left out: its value cannot be read: {}",
+                        e.message
+                    )),
                 }
             }
         }
     }
+    if reader.dropped > 0 {
+        let dropped = reader.dropped;
+        reader
+            .warnings
+            .push(format!("... and {dropped} more warnings"));
+    }
     Ok(())
 }
 
-fn read_value(
-    storage: &dyn Storage,
-    tag: u32,
-    name: &str,
-    len: u64,
-    size_of: &dyn Fn(&str) -> Option<u64>,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Slot>> {
+fn read_value(r: &mut BagReader, tag: u32, name: &str, len: u64) -> Result<Option<Slot>> {
     let ty = prop_type(tag);
-    if matches!(ty, PT_STRING8 | PT_UNICODE | PT_BINARY) && len > EAGER_LIMIT {
-        return Ok(Some(Slot::Large(storage.stream_blob(name)?)));
+    if matches!(ty, PT_STRING8 | PT_UNICODE | PT_BINARY) {
+        // Large values, and any once the budget is spent, are read when asked for.
+        if len > EAGER_LIMIT || !r.charge(len) {
+            return Ok(Some(Slot::Large(r.storage.stream_blob(name)?)));
+        }
+        let bytes = r.storage.read_stream(name, EAGER_LIMIT)?;
+        return Ok(values::decode_single(ty, &bytes).map(Slot::Value));
     }
+    let too_large =
+        |what: &str| format!("property 0x{tag:08X} left out: {what} is too large to load");
     if matches!(ty, PT_MV_BINARY | PT_MV_STRING8 | PT_MV_UNICODE) {
-        let lengths = storage.read_stream(name, EAGER_LIMIT)?;
+        // 4 or 8 bytes per value: up to a quarter of a million values.
+        if len > GETPROPS_LIMIT || !r.charge(len) {
+            r.warn(too_large(&format!("length stream {name}")));
+            return Ok(None);
+        }
+        let lengths = r.storage.read_stream(name, GETPROPS_LIMIT)?;
         let count = values::mv_count(ty, &lengths);
         let mut items = Vec::with_capacity(count);
         for i in 0..count {
             let item = codec::mv_value_stream_name(tag, i as u32);
-            match size_of(&item) {
+            match r.size_of(&item) {
                 Some(n) if n <= GETPROPS_LIMIT => {
-                    items.push(Some(storage.read_stream(&item, GETPROPS_LIMIT)?))
+                    if !r.charge(n) {
+                        r.warn(too_large("the sum of its values"));
+                        return Ok(None);
+                    }
+                    items.push(Some(r.storage.read_stream(&item, GETPROPS_LIMIT)?))
                 }
                 Some(_) => {
-                    warnings.push(format!("value stream {item} is too large to load"));
+                    r.warn(format!("value stream {item} is too large to load"));
                     items.push(None);
                 }
                 None => {
-                    warnings.push(format!("missing value stream {item}"));
+                    r.warn(format!("missing value stream {item}"));
                     items.push(None);
                 }
             }
         }
         return Ok(values::decode_mv(ty, items).map(Slot::Value));
     }
-    if len > GETPROPS_LIMIT {
-        warnings.push(format!(
-            "value stream {name} of a fixed-size multi-valued property is too large"
-        ));
+    if len > GETPROPS_LIMIT || !r.charge(len) {
+        r.warn(too_large(&format!("value stream {name}")));
         return Ok(None);
     }
-    let bytes = storage.read_stream(name, GETPROPS_LIMIT)?;
+    let bytes = r.storage.read_stream(name, GETPROPS_LIMIT)?;
     Ok(values::decode_single(ty, &bytes).map(Slot::Value))
 }
 
@@ -995,4 +1080,171 @@ fn write_bag(
     storage.write_stream(codec::PROPERTIES_STREAM, &Blob::from_vec(bytes))?;
     bag.mark_saved(stored);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::docfile::create_file;
+
+    const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
+
+    fn bag_with(values: &[(u32, i32)]) -> PropBag {
+        let mut bag = PropBag::default();
+        for &(tag, v) in values {
+            bag.set(tag, Slot::Value(PropValue::Long(v)));
+        }
+        bag
+    }
+
+    #[test]
+    fn internet_code_page_counts_only_when_it_is_a_windows_ansi_page() {
+        // nonUnicodeCP932.msg: Shift-JIS bytes, PR_INTERNET_CPID 50220 (ISO-2022-JP),
+        // locale 1041. Reading its subject as PT_UNICODE used to give U+FFFD soup.
+        assert_eq!(
+            codepage_of(&bag_with(&[
+                (PR_INTERNET_CPID, 50220),
+                (PR_MESSAGE_LOCALE_ID, 1041)
+            ])),
+            932
+        );
+        // ASCII_UTF-8_CP1252_LCID1031.msg: 1252 bytes under a declared UTF-8.
+        assert_eq!(
+            codepage_of(&bag_with(&[
+                (PR_INTERNET_CPID, 65001),
+                (PR_MESSAGE_LOCALE_ID, 1031)
+            ])),
+            1252
+        );
+        assert_eq!(codepage_of(&bag_with(&[(PR_INTERNET_CPID, 28591)])), 1252);
+        assert_eq!(codepage_of(&bag_with(&[(PR_INTERNET_CPID, 1251)])), 1251);
+        assert_eq!(
+            codepage_of(&bag_with(&[
+                (PR_MESSAGE_CODEPAGE, 1250),
+                (PR_INTERNET_CPID, 1251)
+            ])),
+            1250
+        );
+    }
+
+    fn write(storage: &dyn Storage, name: &str, bytes: &[u8]) {
+        storage
+            .write_stream(name, &Blob::from_vec(bytes.to_vec()))
+            .unwrap();
+    }
+
+    fn entry(tag: u32, size: u32) -> Entry {
+        Entry {
+            tag,
+            flags: DEFAULT_FLAGS,
+            body: EntryBody::Stream { size },
+        }
+    }
+
+    #[test]
+    fn values_that_cannot_be_loaded_are_warnings_not_a_failed_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = create_file(
+            &dir.path().join("a.msg"),
+            RW | STGM_CREATE | STGM_TRANSACTED,
+            cfb::Version::V3,
+        )
+        .unwrap();
+        // 17,500 values: a length stream over 64 KB made the whole open fail.
+        let many = 0x8001_101F;
+        // Over 1 MB of lengths: left out, the rest of the message still opens.
+        let too_many = 0x8002_1102;
+        let subject = 0x0037_001F;
+        let entries = vec![
+            entry(many, 70_000),
+            entry(too_many, 1_100_000),
+            entry(subject, 6),
+        ];
+        write(root.as_ref(), &codec::value_stream_name(many), &[2; 70_000]);
+        write(
+            root.as_ref(),
+            &codec::value_stream_name(too_many),
+            &vec![0; 1_100_000],
+        );
+        write(root.as_ref(), &codec::value_stream_name(subject), b"h\0i\0");
+        let bytes = codec::write_properties(HeaderKind::TopLevel, &Counters::default(), &entries);
+        write(root.as_ref(), codec::PROPERTIES_STREAM, &bytes);
+
+        let (file, node) = MsgFile::open(root, true, true).unwrap();
+        file.with(|st| {
+            let m = st.message(node)?;
+            match m.props.value(prop_id(many), PT_MV_UNICODE) {
+                Some(PropValue::MvUnicode(v)) => assert_eq!(v.len(), 17_500),
+                other => panic!("{other:?}"),
+            }
+            assert!(m.props.get(prop_id(too_many)).is_none());
+            assert!(m.props.get(prop_id(subject)).is_some());
+            // One warning per missing value stream, kept to a bounded number.
+            assert_eq!(m.warnings.len(), MAX_WARNINGS + 1, "{:?}", &m.warnings[..3]);
+            assert!(m.warnings.last().unwrap().contains("more warnings"));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn loading_stops_at_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = create_file(
+            &dir.path().join("a.msg"),
+            RW | STGM_CREATE | STGM_TRANSACTED,
+            cfb::Version::V3,
+        )
+        .unwrap();
+        let body = 0x1000_001F;
+        let guid = 0x8003_0048;
+        let longs = 0x8004_1003;
+        let entries = vec![entry(body, 402), entry(guid, 16), entry(longs, 400)];
+        write(root.as_ref(), &codec::value_stream_name(body), &[0x41; 400]);
+        write(root.as_ref(), &codec::value_stream_name(guid), &[9; 16]);
+        write(root.as_ref(), &codec::value_stream_name(longs), &[1; 400]);
+        let elements = root.elements().unwrap();
+        let mut bag = PropBag::default();
+        let mut warnings = Vec::new();
+        // Room for the GUID only: the string stays in the storage (still readable), the
+        // multi-valued property is left out.
+        read_bag(
+            root.as_ref(),
+            &entries,
+            &elements,
+            &mut bag,
+            &mut warnings,
+            100,
+        )
+        .unwrap();
+        assert!(matches!(
+            bag.get(prop_id(body)).unwrap().slot,
+            Slot::Large(_)
+        ));
+        assert_eq!(
+            bag.value(prop_id(guid), PT_CLSID),
+            Some(&PropValue::Clsid([9; 16]))
+        );
+        assert!(bag.get(prop_id(longs)).is_none());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        // With the full budget everything is in memory.
+        let mut bag = PropBag::default();
+        read_bag(
+            root.as_ref(),
+            &entries,
+            &elements,
+            &mut bag,
+            &mut Vec::new(),
+            EAGER_BUDGET,
+        )
+        .unwrap();
+        assert!(matches!(
+            bag.get(prop_id(body)).unwrap().slot,
+            Slot::Value(_)
+        ));
+        assert_eq!(
+            bag.value(prop_id(longs), PT_MV_LONG),
+            Some(&PropValue::MvLong(vec![0x0101_0101; 100]))
+        );
+    }
 }

@@ -128,12 +128,26 @@ pub fn encode(cp: u32, units: &[u16]) -> Result<Vec<u8>> {
     })
 }
 
+/// Whether `cp` is one of the code pages Windows uses as a system ANSI page (single-byte
+/// 874 and 1250-1258, double-byte 932, 936, 949, 950): the only kind a declared Internet
+/// code page may be taken from for 8-bit string properties (`spec/msg-format.md` §6).
+/// UTF-8, UTF-7, ISO-2022, EUC, ISO-8859 and US-ASCII describe the Internet content
+/// instead, and real files declare them over Windows-page bytes.
+pub fn is_ansi_page(cp: u32) -> bool {
+    matches!(cp, 874 | 932 | 936 | 949 | 950 | 1250..=1258)
+}
+
 /// The ANSI code page Windows uses for a locale (LCID), for messages that name no page.
 pub fn codepage_of_locale(lcid: u32) -> Option<u32> {
-    let primary = lcid & 0x3FF;
-    Some(match lcid {
+    // Bits 16-19 are the sort order, which does not change the page.
+    let langid = lcid & 0xFFFF;
+    let primary = langid & 0x3FF;
+    Some(match langid {
         0x0404 | 0x0C04 | 0x1404 => 950,
         0x0804 | 0x1004 => 936,
+        // Cyrillic variants of languages that are otherwise written in Latin script:
+        // Serbian, Bosnian, Azerbaijani, Uzbek.
+        0x0C1A | 0x1C1A | 0x281A | 0x301A | 0x201A | 0x082C | 0x0843 => 1251,
         _ => match primary {
             0x11 => 932,
             0x12 => 949,
@@ -183,5 +197,31 @@ mod tests {
         assert!(decode(12345, b"x").is_err());
         assert_eq!(codepage_of_locale(1041), Some(932));
         assert_eq!(codepage_of_locale(1033), Some(1252));
+    }
+
+    #[test]
+    fn locales_with_sort_orders_and_cyrillic_variants() {
+        // zh-TW with stroke sort order: still Big5, not the Latin default.
+        assert_eq!(codepage_of_locale(0x0002_0404), Some(950));
+        assert_eq!(codepage_of_locale(0x0001_0411), Some(932));
+        // Serbian and Bosnian in Cyrillic script use 1251, their Latin forms 1250.
+        assert_eq!(codepage_of_locale(0x0C1A), Some(1251));
+        assert_eq!(codepage_of_locale(0x201A), Some(1251));
+        assert_eq!(codepage_of_locale(0x081A), Some(1250));
+        assert_eq!(codepage_of_locale(0x041A), Some(1250));
+        assert_eq!(codepage_of_locale(0x082C), Some(1251));
+        assert_eq!(codepage_of_locale(0x042C), Some(1254));
+        assert_eq!(codepage_of_locale(0x0843), Some(1251));
+    }
+
+    #[test]
+    fn only_windows_ansi_pages_count_as_ansi() {
+        for cp in [874, 932, 936, 949, 950, 1250, 1252, 1258] {
+            assert!(is_ansi_page(cp) && is_supported(cp), "{cp}");
+        }
+        // Supported for conversion, but not what Windows stores 8-bit properties in.
+        for cp in [65001, 50220, 51932, 28591, 20127, 1200] {
+            assert!(!is_ansi_page(cp), "{cp}");
+        }
     }
 }
