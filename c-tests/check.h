@@ -7,9 +7,11 @@
 #include <string.h>
 
 static int check_failures = 0;
+static int check_count = 0; /* checks evaluated, for the summary line */
 
 #define CHECK(cond)                                                              \
     do {                                                                         \
+        check_count++;                                                           \
         if (!(cond)) {                                                           \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
             check_failures++;                                                    \
@@ -21,6 +23,7 @@ static int check_failures = 0;
     do {                                                                          \
         long check_hr_ = (long)(expr);                                            \
         long check_want_ = (long)(expected);                                      \
+        check_count++;                                                            \
         if (check_hr_ != check_want_) {                                           \
             fprintf(stderr, "%s:%d: %s returned 0x%08lX, expected 0x%08lX\n", __FILE__, \
                     __LINE__, #expr, (unsigned long)(unsigned int)check_hr_,       \
@@ -34,9 +37,9 @@ static int check_failures = 0;
 static int check_report(const char *name)
 {
     if (check_failures == 0)
-        printf("%s: all checks passed\n", name);
+        printf("%s: all %d checks passed\n", name, check_count);
     else
-        printf("%s: %d check(s) failed\n", name, check_failures);
+        printf("%s: %d of %d check(s) failed\n", name, check_failures, check_count);
     return check_failures > 100 ? 100 : check_failures;
 }
 

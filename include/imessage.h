@@ -988,18 +988,6 @@
 #endif
 
 #if !defined(_WIN32)
-#define LOCK_WRITE 1
-#endif
-
-#if !defined(_WIN32)
-#define LOCK_EXCLUSIVE 2
-#endif
-
-#if !defined(_WIN32)
-#define LOCK_ONLYONCE 4
-#endif
-
-#if !defined(_WIN32)
 #define STGMOVE_MOVE 0
 #endif
 

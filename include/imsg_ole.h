@@ -303,6 +303,11 @@ typedef struct tagSTATSTG {
     DWORD reserved;
 } STATSTG;
 
+/* An enumeration, as in Windows: glibc's <fcntl.h> has a LOCK_WRITE macro of its own. */
+#ifndef LOCK_WRITE
+typedef enum tagLOCKTYPE { LOCK_WRITE = 1, LOCK_EXCLUSIVE = 2, LOCK_ONLYONCE = 4 } LOCKTYPE;
+#endif
+
 typedef struct tagSTGOPTIONS {
     USHORT usVersion;
     USHORT reserved;

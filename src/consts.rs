@@ -114,10 +114,6 @@ mod ole {
     pub const STREAM_SEEK_CUR: DWORD = 1;
     pub const STREAM_SEEK_END: DWORD = 2;
 
-    pub const LOCK_WRITE: DWORD = 1;
-    pub const LOCK_EXCLUSIVE: DWORD = 2;
-    pub const LOCK_ONLYONCE: DWORD = 4;
-
     pub const STGMOVE_MOVE: DWORD = 0;
     pub const STGMOVE_COPY: DWORD = 1;
     pub const STGMOVE_SHALLOWCOPY: DWORD = 2;

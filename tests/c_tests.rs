@@ -97,3 +97,79 @@ fn compile_and_run(source: &str) {
 fn roundtrip_c() {
     compile_and_run("roundtrip.c");
 }
+
+/// Names the generated header declares: functions and data symbols.
+fn header_symbols() -> std::collections::BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join("include/imessage.h")).unwrap();
+    let mut names = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let starts_declaration = line.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !starts_declaration || line.starts_with("#") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("extern const GUID ") {
+            names.insert(rest.trim_end_matches(';').to_string());
+        } else if let Some(open) = line.find('(') {
+            let name = line[..open].rsplit([' ', '*']).next().unwrap();
+            names.insert(name.to_string());
+        }
+    }
+    names
+}
+
+/// The `.so` exports exactly what the header declares: no Rust internals leak, nothing
+/// declared is missing.
+#[test]
+fn exported_symbols_match_the_header() {
+    let lib = library_dir().join("libimessage.so");
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .expect("running nm");
+    assert!(out.status.success());
+    let exported: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect();
+    let declared = header_symbols();
+    assert!(
+        declared.len() > 50,
+        "header parsing found only {declared:?}"
+    );
+    let extra: Vec<_> = exported.difference(&declared).collect();
+    let missing: Vec<_> = declared.difference(&exported).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "exported but not declared: {extra:?}\ndeclared but not exported: {missing:?}"
+    );
+    println!(
+        "{} symbols exported, all declared in include/imessage.h",
+        exported.len()
+    );
+}
+
+#[test]
+fn api_errors_c() {
+    compile_and_run("api_errors.c");
+}
+
+#[test]
+fn abi_layout_c() {
+    compile_and_run("abi_layout.c");
+}
+
+#[test]
+fn abi_layout_cpp() {
+    compile_and_run("abi_layout.cpp");
+}
+
+#[test]
+fn api_errors_cpp() {
+    compile_and_run("api_errors_cpp.cpp");
+}
+
+#[test]
+fn abi_subclass_cpp() {
+    compile_and_run("abi_subclass.cpp");
+}

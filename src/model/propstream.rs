@@ -50,6 +50,18 @@ pub struct PropertyStream {
     pos: u64,
 }
 
+/// The shared state, refusing when the message was closed by `CloseIMsgSession`.
+fn live(shared: &Mutex<Shared>) -> Result<parking_lot::MutexGuard<'_, Shared>> {
+    let shared = shared.lock();
+    if shared.file.is_closed() {
+        return err(
+            ErrorKind::ObjectDeleted,
+            "the message was closed by CloseIMsgSession",
+        );
+    }
+    Ok(shared)
+}
+
 impl PropertyStream {
     pub fn open(
         file: Arc<MsgFile>,
@@ -77,14 +89,14 @@ impl PropertyStream {
 
 impl Stream for PropertyStream {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
-        let shared = self.shared.lock();
+        let shared = live(&self.shared)?;
         let n = shared.content.read_at(self.pos, buf)?;
         self.pos += n as u64;
         Ok(n)
     }
 
     fn write(&mut self, data: &[u8]) -> Result<usize> {
-        let mut shared = self.shared.lock();
+        let mut shared = live(&self.shared)?;
         if !shared.writable {
             return err(
                 ErrorKind::StgAccessDenied,
@@ -98,7 +110,7 @@ impl Stream for PropertyStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let len = self.shared.lock().content.len();
+        let len = live(&self.shared)?.content.len();
         let target = match pos {
             SeekFrom::Start(p) => Some(p),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
@@ -117,11 +129,11 @@ impl Stream for PropertyStream {
     }
 
     fn size(&self) -> Result<u64> {
-        Ok(self.shared.lock().content.len())
+        Ok(live(&self.shared)?.content.len())
     }
 
     fn set_len(&mut self, len: u64) -> Result<()> {
-        let mut shared = self.shared.lock();
+        let mut shared = live(&self.shared)?;
         if !shared.writable {
             return err(
                 ErrorKind::StgAccessDenied,
@@ -138,14 +150,14 @@ impl Stream for PropertyStream {
     }
 
     fn revert(&mut self) -> Result<()> {
-        let mut shared = self.shared.lock();
+        let mut shared = live(&self.shared)?;
         shared.content = shared.committed.clone();
         shared.dirty = false;
         Ok(())
     }
 
     fn stat(&self) -> Result<ElementStat> {
-        let shared = self.shared.lock();
+        let shared = live(&self.shared)?;
         Ok(ElementStat {
             name: crate::codec::value_stream_name(shared.tag),
             kind: ElementKind::Stream,
@@ -164,6 +176,7 @@ impl Stream for PropertyStream {
     }
 
     fn clone_stream(&self) -> Result<Box<dyn Stream>> {
+        drop(live(&self.shared)?);
         Ok(Box::new(PropertyStream {
             shared: self.shared.clone(),
             pos: self.pos,

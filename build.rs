@@ -1,0 +1,9 @@
+//! Build script: declares the configuration names the sources use. The header is not
+//! generated here (build scripts must not write into the source tree); see cbindgen.toml.
+
+fn main() {
+    // Never set for rustc: cbindgen maps it to `_WIN32` to leave out of the generated header
+    // what Windows' own headers define (src/consts.rs).
+    println!("cargo::rustc-check-cfg=cfg(imsg_windows_headers)");
+    println!("cargo::rerun-if-changed=build.rs");
+}

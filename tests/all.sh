@@ -1,0 +1,42 @@
+#!/bin/sh
+# Every test of the project, as CI runs them (.ci/run installs what they need first):
+#   formatting and lints, the Rust tests (which compile and run the C/C++ programs of
+#   c-tests/), then the C/C++ programs again under valgrind and under gcc's sanitizers.
+set -eu
+cd "$(dirname "$0")/.."
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || {
+        echo "tests/all.sh: '$1' is needed (sh .ci/run installs everything the tests need)" >&2
+        exit 1
+    }
+}
+need cargo
+need gcc
+need g++
+need valgrind
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "cargo test (Rust tests, C and C++ programs, header, corpus)"
+cargo test --quiet
+
+step "C and C++ programs under valgrind"
+IMSG_CTEST_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --suppressions=$PWD/c-tests/valgrind.supp" \
+    cargo test --quiet --test c_tests
+
+# -fno-sanitize=vptr: UBSan's vptr check reads C++ type information in front of a vtable;
+# COM objects made outside C++ (ours, Rust's) have none, as everywhere COM is used.
+step "C and C++ programs with AddressSanitizer and UndefinedBehaviorSanitizer"
+IMSG_CTEST_CFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer" \
+UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+ASAN_OPTIONS="detect_leaks=1" \
+    cargo test --quiet --test c_tests
+
+step "all tests passed"
