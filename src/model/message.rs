@@ -942,7 +942,7 @@ fn is_string(ty: u32) -> bool {
 }
 
 /// Converts a string value (single or multi-valued) to the type `ty`; other values pass.
-fn convert_value(value: PropValue, ty: u32, cp: u32) -> Result<PropValue> {
+pub(crate) fn convert_value(value: PropValue, ty: u32, cp: u32) -> Result<PropValue> {
     use PropValue::*;
     Ok(match (value, ty) {
         (String8(s), PT_UNICODE) => Unicode(strings::decode(cp, &s)?),

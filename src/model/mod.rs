@@ -6,3 +6,4 @@ pub mod message;
 pub mod prop;
 pub mod propstream;
 pub mod strings;
+pub mod table;
