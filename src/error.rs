@@ -32,6 +32,8 @@ pub enum ErrorKind {
     TableTooBig,
     DeclineCopy,
     Busy,
+    TooComplex,
+    UnableToComplete,
     // ---- structured storage ----
     StgFileNotFound,
     StgPathNotFound,

@@ -3,6 +3,7 @@
 //! SCODEs; the work happens in the layers below.
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
+pub mod attach;
 pub mod guids;
 pub mod memory;
 pub mod message;
@@ -10,8 +11,9 @@ pub mod prop;
 pub mod session;
 pub mod storage;
 pub mod stream;
+pub mod table;
 
-use crate::com::types::WCHAR;
+use crate::com::types::{ULONG, WCHAR};
 use crate::error::{Error, ErrorKind, Result};
 
 /// An out-parameter the caller gave us, checked once for NULL.
@@ -85,4 +87,20 @@ pub(crate) fn task_wide(s: &str) -> *mut WCHAR {
         unsafe { std::ptr::copy_nonoverlapping(units.as_ptr(), p, units.len()) };
     }
     p
+}
+
+/// `MAPI_E_UNKNOWN_FLAGS` for any flag outside `allowed`.
+pub(crate) fn unknown_flags(flags: ULONG, allowed: ULONG) -> Result<()> {
+    if flags & !allowed != 0 {
+        return Err(Error::new(
+            ErrorKind::UnknownFlags,
+            format!("unknown flags 0x{:08X}", flags & !allowed),
+        ));
+    }
+    Ok(())
+}
+
+/// `MAPI_E_INVALID_PARAMETER`, saying which.
+pub(crate) fn invalid(what: &str) -> Error {
+    Error::new(ErrorKind::InvalidParameter, what.to_string())
 }

@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::{OutParam, clear_out, out_ptr};
+use super::{OutParam, clear_out, invalid, out_ptr, unknown_flags};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
@@ -35,38 +35,29 @@ pub trait PropObject: Class {
     ) -> Option<Result<*mut c_void>>;
 }
 
-fn unknown_flags(flags: ULONG, allowed: ULONG) -> Result<()> {
-    if flags & !allowed != 0 {
-        return Err(Error::new(
-            ErrorKind::UnknownFlags,
-            format!("unknown flags 0x{:08X}", flags & !allowed),
-        ));
-    }
-    Ok(())
-}
-
-fn invalid(what: &str) -> Error {
-    Error::new(ErrorKind::InvalidParameter, what.to_string())
-}
-
-/// A short name for an SCODE, for `GetLastError` when no failure text was recorded.
-fn scode_name(hr: HRESULT) -> String {
-    let name = match hr {
-        S_OK => "S_OK",
-        MAPI_E_CALL_FAILED => "MAPI_E_CALL_FAILED",
-        MAPI_E_NOT_ENOUGH_MEMORY => "MAPI_E_NOT_ENOUGH_MEMORY",
-        MAPI_E_INVALID_PARAMETER => "MAPI_E_INVALID_PARAMETER",
-        MAPI_E_INTERFACE_NOT_SUPPORTED => "MAPI_E_INTERFACE_NOT_SUPPORTED",
-        MAPI_E_NO_ACCESS => "MAPI_E_NO_ACCESS",
-        MAPI_E_NO_SUPPORT => "MAPI_E_NO_SUPPORT",
-        MAPI_E_UNKNOWN_FLAGS => "MAPI_E_UNKNOWN_FLAGS",
-        MAPI_E_NOT_FOUND => "MAPI_E_NOT_FOUND",
-        MAPI_E_OBJECT_DELETED => "MAPI_E_OBJECT_DELETED",
-        MAPI_E_COMPUTED => "MAPI_E_COMPUTED",
-        MAPI_E_CORRUPT_DATA => "MAPI_E_CORRUPT_DATA",
-        _ => return format!("error 0x{:08X}", hr as u32),
+/// A vtable whose first fourteen slots are `IMAPIProp`'s, served by this module for
+/// `$shell`, followed by the interface's own slots.
+#[macro_export]
+macro_rules! mapi_prop_vtbl {
+    ($vtbl:ident, $shell:ty { $($slot:ident: $f:expr),* $(,)? }) => {
+        $vtbl {
+            QueryInterface: $crate::com::object::query_interface::<$shell>,
+            AddRef: $crate::com::object::add_ref::<$shell>,
+            Release: $crate::com::object::release::<$shell>,
+            GetLastError: $crate::capi::prop::get_last_error::<$shell>,
+            SaveChanges: $crate::capi::prop::save_changes::<$shell>,
+            GetProps: $crate::capi::prop::get_props::<$shell>,
+            GetPropList: $crate::capi::prop::get_prop_list::<$shell>,
+            OpenProperty: $crate::capi::prop::open_property::<$shell>,
+            SetProps: $crate::capi::prop::set_props::<$shell>,
+            DeleteProps: $crate::capi::prop::delete_props::<$shell>,
+            CopyTo: $crate::capi::prop::copy_to::<$shell>,
+            CopyProps: $crate::capi::prop::copy_props::<$shell>,
+            GetNamesFromIDs: $crate::capi::prop::get_names_from_ids::<$shell>,
+            GetIDsFromNames: $crate::capi::prop::get_ids_from_names::<$shell>,
+            $($slot: $f),*
+        }
     };
-    name.to_string()
 }
 
 // ===== slots =====
@@ -86,7 +77,9 @@ pub unsafe extern "system" fn get_last_error<T: PropObject>(
         if flags & !MAPI_UNICODE != 0 {
             return MAPI_E_UNKNOWN_FLAGS;
         }
-        let text = obj.last_error(hr).unwrap_or_else(|| scode_name(hr));
+        let text = obj
+            .last_error(hr)
+            .unwrap_or_else(|| crate::com::scode::scode_name(hr));
         match marshal::mapierror_out(obj.inner.alloc(), &text, flags & MAPI_UNICODE != 0) {
             Ok(p) => {
                 out.set(p);

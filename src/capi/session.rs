@@ -3,14 +3,15 @@
 
 use std::ffi::c_void;
 
-use super::clear_out;
+use super::prop::PropObject;
+use super::{OutParam, clear_out, out_ptr};
 use crate::com::foreign::ComRef;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal::{self, put};
 use crate::com::object::{ComObject, guard};
 use crate::com::scode::{map_storage_scode, scode_of};
 use crate::com::session;
-use crate::com::shells::{MessageShell, StorageShell, TopLevel};
+use crate::com::shells::{AttachShell, MessageShell, StorageShell, TopLevel};
 use crate::com::types::*;
 use crate::com::vtbl::{_MSGSESS, IMalloc, IMessage, IStorage};
 use crate::consts::*;
@@ -128,13 +129,13 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
         // SAFETY: `lpStg` is live (checked above); we keep one reference until close.
         let storage_ref = unsafe { ComRef::add_ref(lpStg.cast()) }.expect("checked non-NULL");
         let callback = lpfMsgCallRelease.map(|f| (f, ulCallerData));
-        let message = super::message::new_top_level(MessageShell {
+        let message = super::message::new_top_level(MessageShell::new(
             file,
             node,
             alloc,
-            top: Some(TopLevel::new(storage_ref, callback)),
-            parent: None,
-        });
+            Some(TopLevel::new(storage_ref, callback)),
+            None,
+        ));
         if let Some(s) = session {
             s.add(&message);
         }
@@ -142,6 +143,49 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
         unsafe { put(lppMsg, ComObject::arc_into_raw(message).cast()) };
         S_OK
     })
+}
+
+/// `GetAttribIMsgOnIStg` on a message or an attachment.
+fn get_attribs<T: PropObject>(
+    obj: &ComObject<T>,
+    tags: &[u32],
+    out: &OutParam<*mut SPropAttrArray>,
+) -> HRESULT {
+    let m = &obj.inner;
+    match m
+        .file()
+        .get_attribs(m.node(), tags)
+        .and_then(|attrs| marshal::attrs_out(m.alloc(), &attrs))
+    {
+        Ok(p) => {
+            out.set(p);
+            S_OK
+        }
+        Err(e) => obj.fail(&e),
+    }
+}
+
+/// `SetAttribIMsgOnIStg` on a message or an attachment.
+fn set_attribs<T: PropObject>(
+    obj: &ComObject<T>,
+    tags: &[u32],
+    attrs: &[u32],
+    out: Option<&OutParam<*mut SPropProblemArray>>,
+) -> HRESULT {
+    let m = &obj.inner;
+    let r = m
+        .file()
+        .set_attribs(m.node(), tags, attrs)
+        .and_then(|problems| {
+            if let Some(out) = out {
+                out.set(marshal::problems_out(m.alloc(), &problems)?);
+            }
+            Ok(())
+        });
+    match r {
+        Ok(()) => S_OK,
+        Err(e) => obj.fail(&e),
+    }
 }
 
 /// The `PROPATTR_*` flags of the listed properties of a message or attachment made by
@@ -154,31 +198,22 @@ pub unsafe extern "system" fn GetAttribIMsgOnIStg(
     lppPropAttrArray: *mut *mut SPropAttrArray,
 ) -> HRESULT {
     guard(|| {
-        // SAFETY: `lppPropAttrArray` is NULL or writable.
-        if !unsafe { clear_out(lppPropAttrArray) } {
+        // SAFETY: `lppPropAttrArray` is NULL or writable; the tag array is valid or NULL.
+        let (out, tags) = unsafe { (out_ptr(lppPropAttrArray), marshal::tags_in(lpPropTagArray)) };
+        let (Some(out), Ok(Some(tags))) = (out, tags) else {
+            return MAPI_E_INVALID_PARAMETER;
+        };
+        if tags.is_empty() {
             return MAPI_E_INVALID_PARAMETER;
         }
         // SAFETY: `lpObject` is NULL or an object the caller holds.
-        let Some(obj) = (unsafe { ComObject::<MessageShell>::this_as(lpObject) }) else {
-            return MAPI_E_INVALID_PARAMETER;
-        };
-        // SAFETY: the caller passes a valid tag array or NULL.
-        let tags = match unsafe { marshal::tags_in(lpPropTagArray) } {
-            Ok(Some(t)) if !t.is_empty() => t,
-            _ => return MAPI_E_INVALID_PARAMETER,
-        };
-        let m = &obj.inner;
-        let r = m
-            .file
-            .get_attribs(m.node, &tags)
-            .and_then(|attrs| marshal::attrs_out(&m.alloc, &attrs));
-        match r {
-            Ok(p) => {
-                // SAFETY: checked non-NULL above.
-                unsafe { put(lppPropAttrArray, p) };
-                S_OK
-            }
-            Err(e) => obj.fail(&e),
+        if let Some(obj) = unsafe { ComObject::<MessageShell>::this_as(lpObject) } {
+            return get_attribs(obj, &tags, &out);
+        }
+        // SAFETY: as above.
+        match unsafe { ComObject::<AttachShell>::this_as(lpObject) } {
+            Some(obj) => get_attribs(obj, &tags, &out),
+            None => MAPI_E_INVALID_PARAMETER,
         }
     })
 }
@@ -194,15 +229,11 @@ pub unsafe extern "system" fn SetAttribIMsgOnIStg(
     lppPropProblems: *mut *mut SPropProblemArray,
 ) -> HRESULT {
     guard(|| {
-        // SAFETY: `lppPropProblems` is NULL or writable.
-        unsafe { clear_out(lppPropProblems) };
-        // SAFETY: `lpObject` is NULL or an object the caller holds.
-        let Some(obj) = (unsafe { ComObject::<MessageShell>::this_as(lpObject) }) else {
-            return MAPI_E_INVALID_PARAMETER;
-        };
-        // SAFETY: the caller passes valid arrays or NULL; both have the same layout.
-        let (tags, attrs) = unsafe {
+        // SAFETY: `lppPropProblems` is NULL or writable; the arrays are valid or NULL and
+        // have the same layout.
+        let (out, tags, attrs) = unsafe {
             (
+                out_ptr(lppPropProblems),
                 marshal::tags_in(lpPropTags),
                 marshal::tags_in(lpPropAttrs as *const SPropTagArray),
             )
@@ -211,20 +242,14 @@ pub unsafe extern "system" fn SetAttribIMsgOnIStg(
             (Ok(Some(t)), Ok(Some(a))) if !t.is_empty() && t.len() == a.len() => (t, a),
             _ => return MAPI_E_INVALID_PARAMETER,
         };
-        let m = &obj.inner;
-        let r = m
-            .file
-            .set_attribs(m.node, &tags, &attrs)
-            .and_then(|problems| {
-                if !lppPropProblems.is_null() {
-                    // SAFETY: checked non-NULL.
-                    unsafe { put(lppPropProblems, marshal::problems_out(&m.alloc, &problems)?) };
-                }
-                Ok(())
-            });
-        match r {
-            Ok(()) => S_OK,
-            Err(e) => obj.fail(&e),
+        // SAFETY: `lpObject` is NULL or an object the caller holds.
+        if let Some(obj) = unsafe { ComObject::<MessageShell>::this_as(lpObject) } {
+            return set_attribs(obj, &tags, &attrs, out.as_ref());
+        }
+        // SAFETY: as above.
+        match unsafe { ComObject::<AttachShell>::this_as(lpObject) } {
+            Some(obj) => set_attribs(obj, &tags, &attrs, out.as_ref()),
+            None => MAPI_E_INVALID_PARAMETER,
         }
     })
 }

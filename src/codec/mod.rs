@@ -264,8 +264,12 @@ pub fn storage_number(name: &str, prefix: &str) -> Option<u32> {
     if !rest.eq_ignore_ascii_case(prefix) {
         return None;
     }
-    let hex = &name[prefix.len()..];
-    if hex.len() != 8 {
+    hex8(&name[prefix.len()..])
+}
+
+/// Exactly eight hex digits (`from_str_radix` alone also takes a sign: `+0000001`).
+fn hex8(hex: &str) -> Option<u32> {
+    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     u32::from_str_radix(hex, 16).ok()
@@ -278,11 +282,7 @@ pub fn tag_of_value_stream(name: &str) -> Option<u32> {
     if !rest.eq_ignore_ascii_case(prefix) {
         return None;
     }
-    let hex = &name[prefix.len()..];
-    if hex.len() != 8 {
-        return None;
-    }
-    u32::from_str_radix(hex, 16).ok()
+    hex8(&name[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -447,5 +447,12 @@ mod tests {
             tag_of_value_stream("__substg1.0_0037001f"),
             Some(0x0037_001F)
         );
+        // A sign is not a hex digit: `#+0000001` is not recipient 1 (it would be read as
+        // one and then saved under `#00000001`).
+        assert_eq!(
+            storage_number("__recip_version1.0_#+0000001", RECIP_PREFIX),
+            None
+        );
+        assert_eq!(tag_of_value_stream("__substg1.0_+037001F"), None);
     }
 }

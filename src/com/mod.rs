@@ -10,5 +10,6 @@ pub mod object;
 pub mod scode;
 pub mod session;
 pub mod shells;
+pub mod tables;
 pub mod types;
 pub mod vtbl;

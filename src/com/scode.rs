@@ -29,6 +29,8 @@ pub fn scode_of(kind: ErrorKind) -> SCODE {
         TableTooBig => MAPI_E_TABLE_TOO_BIG,
         DeclineCopy => MAPI_E_DECLINE_COPY,
         Busy => MAPI_E_BUSY,
+        TooComplex => MAPI_E_TOO_COMPLEX,
+        UnableToComplete => MAPI_E_UNABLE_TO_COMPLETE,
         StgFileNotFound => STG_E_FILENOTFOUND,
         StgPathNotFound => STG_E_PATHNOTFOUND,
         StgAccessDenied => STG_E_ACCESSDENIED,
@@ -112,4 +114,30 @@ pub fn map_storage_scode(sc: SCODE) -> SCODE {
         STG_E_DOCFILETOOLARGE => MAPI_E_TOO_BIG,
         _ => MAPI_E_CALL_FAILED,
     }
+}
+
+/// A short name for an SCODE, for `GetLastError` when no failure text was recorded.
+pub fn scode_name(hr: HRESULT) -> String {
+    let name = match hr {
+        S_OK => "S_OK",
+        MAPI_W_POSITION_CHANGED => "MAPI_W_POSITION_CHANGED",
+        MAPI_W_ERRORS_RETURNED => "MAPI_W_ERRORS_RETURNED",
+        MAPI_E_CALL_FAILED => "MAPI_E_CALL_FAILED",
+        MAPI_E_NOT_ENOUGH_MEMORY => "MAPI_E_NOT_ENOUGH_MEMORY",
+        MAPI_E_INVALID_PARAMETER => "MAPI_E_INVALID_PARAMETER",
+        MAPI_E_INTERFACE_NOT_SUPPORTED => "MAPI_E_INTERFACE_NOT_SUPPORTED",
+        MAPI_E_NO_ACCESS => "MAPI_E_NO_ACCESS",
+        MAPI_E_NO_SUPPORT => "MAPI_E_NO_SUPPORT",
+        MAPI_E_UNKNOWN_FLAGS => "MAPI_E_UNKNOWN_FLAGS",
+        MAPI_E_NOT_FOUND => "MAPI_E_NOT_FOUND",
+        MAPI_E_OBJECT_DELETED => "MAPI_E_OBJECT_DELETED",
+        MAPI_E_COMPUTED => "MAPI_E_COMPUTED",
+        MAPI_E_CORRUPT_DATA => "MAPI_E_CORRUPT_DATA",
+        MAPI_E_TOO_COMPLEX => "MAPI_E_TOO_COMPLEX",
+        MAPI_E_INVALID_BOOKMARK => "MAPI_E_INVALID_BOOKMARK",
+        MAPI_E_UNABLE_TO_ABORT => "MAPI_E_UNABLE_TO_ABORT",
+        MAPI_E_UNABLE_TO_COMPLETE => "MAPI_E_UNABLE_TO_COMPLETE",
+        _ => return format!("error 0x{:08X}", hr as u32),
+    };
+    name.to_string()
 }

@@ -2,13 +2,15 @@
 //! that serve them live in `capi`.
 
 use std::any::Any;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
 use super::foreign::ComRef;
 use super::mapimem::Allocators;
+use super::object::ComObject;
 use super::types::*;
 use crate::model::message::{MsgFile, NodeId};
 use crate::storage::{ElementStat, Storage, Stream};
@@ -23,7 +25,49 @@ pub struct MessageShell {
     pub alloc: Allocators,
     /// Present on the top-level message only.
     pub top: Option<TopLevel>,
+    /// An embedded message keeps its attachment alive.
     pub parent: Option<KeepAlive>,
+    /// Attachments open from this message, so that a second `OpenAttach` returns the same
+    /// object.
+    pub attachments: Mutex<BTreeMap<u32, Weak<ComObject<AttachShell>>>>,
+}
+
+impl MessageShell {
+    pub fn new(
+        file: Arc<MsgFile>,
+        node: NodeId,
+        alloc: Allocators,
+        top: Option<TopLevel>,
+        parent: Option<KeepAlive>,
+    ) -> MessageShell {
+        MessageShell {
+            file,
+            node,
+            alloc,
+            top,
+            parent,
+            attachments: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+/// An `IAttach`.
+pub struct AttachShell {
+    pub file: Arc<MsgFile>,
+    pub node: NodeId,
+    pub num: u32,
+    pub alloc: Allocators,
+    /// The message it belongs to, kept alive.
+    pub parent: Arc<ComObject<MessageShell>>,
+    /// Its open embedded message, so that a second open returns the same object.
+    pub embedded: Mutex<Weak<ComObject<MessageShell>>>,
+}
+
+impl Drop for AttachShell {
+    fn drop(&mut self) {
+        // Unsaved changes of the attachment are discarded; dropped outside the file's lock.
+        drop(self.file.close_node(self.node));
+    }
 }
 
 /// What only the top-level message of a file owns.
@@ -56,8 +100,8 @@ impl MessageShell {
     pub fn close(&self) {
         let Some(top) = &self.top else { return };
         // Taken out under the locks, released and called after them.
-        let storages = self.file.close();
-        drop(storages);
+        let nodes = self.file.close();
+        drop(nodes);
         let storage = top.storage.lock().take();
         drop(storage);
         let callback = top.callback.lock().take();
@@ -72,7 +116,11 @@ impl MessageShell {
 
 impl Drop for MessageShell {
     fn drop(&mut self) {
-        self.close();
+        if self.top.is_some() {
+            self.close();
+        } else {
+            drop(self.file.close_node(self.node));
+        }
     }
 }
 

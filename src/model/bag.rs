@@ -149,6 +149,11 @@ impl PropBag {
         self.changed
     }
 
+    /// Marks the bag changed (its property stream must be rewritten).
+    pub fn touch(&mut self) {
+        self.changed = true;
+    }
+
     /// Stored streams that no current value of the same tag reuses: delete them at save.
     pub fn stale_streams(&self) -> Vec<Stored> {
         self.stored
@@ -173,6 +178,13 @@ impl PropBag {
     /// What the storage holds for an id.
     pub fn stored(&self, id: u16) -> Option<Stored> {
         self.stored.get(&id).copied()
+    }
+
+    /// Takes over what the storage holds for `old`, the bag this one replaces, so that the
+    /// next save removes the streams of values this one does not have.
+    pub fn take_stored_from(&mut self, old: &PropBag) {
+        self.stored = old.stored.clone();
+        self.changed = true;
     }
 
     /// Forgets what the storage holds: the next save writes every value (a copy to a new

@@ -1,9 +1,11 @@
-//! Messages and their properties: reading a message from its storage, answering property
-//! calls, and saving changes back (DESIGN decision 8).
+//! Messages and their parts: reading a message from its storage, answering property calls
+//! on messages and attachments, recipients, attachments, embedded messages, and saving
+//! changes back (DESIGN decision 8).
 //!
 //! Everything reachable from one top-level message (its recipients, attachments and
 //! embedded messages, at any depth) is one [`MsgFile`]: one lock, one string width, one
-//! named-property map. COM objects hold the file plus the [`NodeId`] of their object.
+//! named-property map. Each open message or attachment is a node of the file; COM objects
+//! hold the file plus the [`NodeId`] of their node, and close it on their last `Release`.
 //!
 //! Lock: a re-entrant mutex around the file's state. It is held across calls into the
 //! message's storage (so a caller's own `IStorage` may call back into the message on the same
@@ -12,17 +14,26 @@
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use parking_lot::ReentrantMutex;
 
-use super::bag::{DEFAULT_FLAGS, PropBag, Slot, Stored};
-use super::prop::{
-    PropValue, change_type, is_known_type, is_stream_type, prop_id, prop_type, tags::*,
+use super::attachments::{AttachNode, AttachObject, AttachState, Attachments};
+use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
+use super::load::{EAGER_BUDGET, detect_unicode, read_message_state};
+use super::prop::{PropValue, change_type, is_known_type, prop_id, prop_type, tags::*};
+pub(crate) use super::props::convert_value;
+use super::props::{
+    Computed, ObjKind, access_props, adjust_width, convert_stream, default_message_flags, get_one,
+    is_computed, message_flags_on_set, open_width, stream_compatible, support_mask, to_width,
+    value_bytes,
 };
+use super::recipients::{Modify, Recipients};
+use super::save::write_message_state;
 use super::strings;
-use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, values};
+use super::table::{Rows, TableKind, TableRow};
+use crate::codec::{self, Counters, HeaderKind, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::storage::{Blob, Storage};
@@ -43,9 +54,6 @@ pub const CLSID_MAIL_MESSAGE: [u8; 16] = [
     0x0B, 0x0D, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
 ];
 
-/// `PR_STORE_SUPPORT_MASK` as Outlook writes it for Unicode messages.
-const UNICODE_SUPPORT_MASK: u32 = 0x0004_0E79;
-
 pub type NodeId = usize;
 
 /// One property in a `GetProps` answer.
@@ -63,19 +71,36 @@ pub struct Problem {
     pub kind: ErrorKind,
 }
 
-/// A message: the top-level one or one embedded in an attachment.
-pub struct MessageNode {
-    pub kind: HeaderKind,
-    pub storage: Option<Arc<dyn Storage>>,
-    pub writable: bool,
+/// Everything of a message that is saved: properties, recipients, attachments.
+#[derive(Clone, Debug, Default)]
+pub struct MessageState {
     pub props: PropBag,
     pub counters: Counters,
-    /// Deviations from the format seen while reading.
-    pub warnings: Vec<String>,
+    pub recipients: Recipients,
+    pub attachments: Attachments,
 }
 
+/// An open message: the top-level one or one embedded in an attachment.
+pub struct MessageNode {
+    pub kind: HeaderKind,
+    /// Where the message's saved version lives (`None` for an embedded message that was
+    /// never saved).
+    pub storage: Option<Arc<dyn Storage>>,
+    pub writable: bool,
+    pub state: MessageState,
+    /// For an embedded message: the attachment node it belongs to.
+    pub parent: Option<NodeId>,
+    /// Deviations from the format seen while reading.
+    pub warnings: Vec<String>,
+    /// Table rows built for the current versions of the recipients and attachments.
+    tables: [Option<Arc<Rows>>; 2],
+}
+
+// Objects live boxed in the arena, so the size difference between variants costs little.
+#[allow(clippy::large_enum_variant)]
 pub enum Object {
     Message(MessageNode),
+    Attach(AttachNode),
 }
 
 pub struct FileState {
@@ -84,7 +109,7 @@ pub struct FileState {
     /// Whether strings are stored as `PT_UNICODE` (else `PT_STRING8`).
     pub unicode: bool,
     pub no_istg_commit: bool,
-    nodes: Vec<Option<Object>>,
+    nodes: Vec<Option<Box<Object>>>,
 }
 
 /// The shared state of one `.msg` tree.
@@ -92,58 +117,280 @@ pub struct MsgFile {
     state: ReentrantMutex<RefCell<FileState>>,
 }
 
+fn gone() -> Error {
+    Error::new(ErrorKind::ObjectDeleted, "the object was closed")
+}
+
+fn read_only(what: &str) -> Error {
+    Error::new(
+        ErrorKind::NoAccess,
+        format!("the {what} was opened read-only"),
+    )
+}
+
 impl FileState {
     pub fn message(&self, id: NodeId) -> Result<&MessageNode> {
-        match self.nodes.get(id) {
-            Some(Some(Object::Message(m))) => Ok(m),
-            _ => err(ErrorKind::ObjectDeleted, "the message no longer exists"),
+        match self.nodes.get(id).and_then(|n| n.as_deref()) {
+            Some(Object::Message(m)) => Ok(m),
+            _ => Err(gone()),
         }
     }
 
     pub fn message_mut(&mut self, id: NodeId) -> Result<&mut MessageNode> {
-        match self.nodes.get_mut(id) {
-            Some(Some(Object::Message(m))) => Ok(m),
-            _ => err(ErrorKind::ObjectDeleted, "the message no longer exists"),
+        match self.nodes.get_mut(id).and_then(|n| n.as_deref_mut()) {
+            Some(Object::Message(m)) => Ok(m),
+            _ => Err(gone()),
+        }
+    }
+
+    pub fn attach(&self, id: NodeId) -> Result<&AttachNode> {
+        match self.nodes.get(id).and_then(|n| n.as_deref()) {
+            Some(Object::Attach(a)) => Ok(a),
+            _ => Err(gone()),
+        }
+    }
+
+    pub fn attach_mut(&mut self, id: NodeId) -> Result<&mut AttachNode> {
+        match self.nodes.get_mut(id).and_then(|n| n.as_deref_mut()) {
+            Some(Object::Attach(a)) => Ok(a),
+            _ => Err(gone()),
         }
     }
 
     fn add(&mut self, object: Object) -> NodeId {
-        self.nodes.push(Some(object));
+        self.nodes.push(Some(Box::new(object)));
         self.nodes.len() - 1
     }
 
-    /// The code page of a message's 8-bit strings (`spec/msg-format.md` §6):
-    /// `PR_MESSAGE_CODEPAGE`, else `PR_INTERNET_CPID` when it is a Windows ANSI page, else
-    /// the ANSI page of `PR_MESSAGE_LOCALE_ID`, else 1252.
+    /// The code page of the 8-bit strings of a node: its message's (an attachment's is its
+    /// message's), else its parent message's, else 1252 (`spec/msg-format.md` §6).
     pub fn codepage(&self, node: NodeId) -> u32 {
-        let Ok(m) = self.message(node) else {
-            return strings::DEFAULT_CODEPAGE;
+        let mut current = Some(node);
+        while let Some(id) = current {
+            current = match self.nodes.get(id).and_then(|n| n.as_deref()) {
+                Some(Object::Attach(a)) => Some(a.message),
+                Some(Object::Message(m)) => match codepage_of(&m.state.props) {
+                    Some(cp) => return cp,
+                    None => m.parent,
+                },
+                None => None,
+            };
+        }
+        strings::DEFAULT_CODEPAGE
+    }
+
+    /// The bag of a message or attachment, with its kind and access.
+    fn bag(&self, node: NodeId) -> Result<(&PropBag, ObjKind, bool)> {
+        match self.nodes.get(node).and_then(|n| n.as_deref()) {
+            Some(Object::Message(m)) => Ok((&m.state.props, ObjKind::Message, m.writable)),
+            Some(Object::Attach(a)) => Ok((&a.working.props, ObjKind::Attachment, a.writable)),
+            None => Err(gone()),
+        }
+    }
+
+    fn bag_mut(&mut self, node: NodeId) -> Result<(&mut PropBag, ObjKind)> {
+        let (bag, kind, writable) = match self.nodes.get_mut(node).and_then(|n| n.as_deref_mut()) {
+            Some(Object::Message(m)) => (&mut m.state.props, ObjKind::Message, m.writable),
+            Some(Object::Attach(a)) => (&mut a.working.props, ObjKind::Attachment, a.writable),
+            None => return Err(gone()),
         };
-        codepage_of(&m.props)
+        if !writable {
+            return Err(read_only(match kind {
+                ObjKind::Message => "message",
+                ObjKind::Attachment => "attachment",
+            }));
+        }
+        Ok((bag, kind))
+    }
+
+    /// Strings in the file's width, from UTF-16.
+    fn string_value(&self, units: Vec<u16>, cp: u32) -> PropValue {
+        if self.unicode {
+            PropValue::Unicode(units)
+        } else {
+            PropValue::String8(strings::encode(cp, &units).unwrap_or_default())
+        }
+    }
+
+    fn string_type(&self) -> u32 {
+        if self.unicode { PT_UNICODE } else { PT_STRING8 }
+    }
+
+    /// Properties computed for a node.
+    fn computed(&self, node: NodeId) -> Result<Vec<Computed>> {
+        let unicode = self.unicode;
+        match self.nodes.get(node).and_then(|n| n.as_deref()) {
+            Some(Object::Message(m)) => {
+                let mut out = vec![Computed::fixed(
+                    PR_OBJECT_TYPE,
+                    PropValue::Long(MAPI_MESSAGE as i32),
+                )];
+                out.extend(access_props(m.writable));
+                out.push(Computed::default(
+                    PR_STORE_SUPPORT_MASK,
+                    PropValue::Long(support_mask(unicode) as i32),
+                    PROPATTR_READABLE,
+                ));
+                out.extend(self.message_computed(node, m)?);
+                for tag in [PR_MESSAGE_RECIPIENTS, PR_MESSAGE_ATTACHMENTS] {
+                    out.push(Computed::default(tag, PropValue::Object, PROPATTR_READABLE));
+                }
+                Ok(out)
+            }
+            Some(Object::Attach(a)) => {
+                let mut out = vec![
+                    Computed::fixed(PR_OBJECT_TYPE, PropValue::Long(MAPI_ATTACH as i32)),
+                    Computed::fixed(PR_ATTACH_NUM, PropValue::Long(a.num as i32)),
+                    // The key of the attachment's table row, unless the file stores one.
+                    Computed::default(
+                        PR_INSTANCE_KEY,
+                        PropValue::Binary(a.num.to_le_bytes().to_vec()),
+                        PROPATTR_READABLE,
+                    ),
+                    Computed::fixed(
+                        PR_ATTACH_SIZE,
+                        PropValue::Long(attach_size(&a.working.props) as i32),
+                    ),
+                ];
+                out.extend(access_props(a.writable));
+                out.extend(attach_defaults(unicode));
+                Ok(out)
+            }
+            None => Err(gone()),
+        }
+    }
+
+    /// `PR_MESSAGE_FLAGS`, `PR_HASATTACH` and the display lists, computed from the
+    /// recipients and attachments once they changed, else given only when not stored.
+    fn message_computed(&self, node: NodeId, m: &MessageNode) -> Result<Vec<Computed>> {
+        let mut out = Vec::new();
+        let state = &m.state;
+        let has_attach = has_attachments(&state.attachments);
+        let flags = state.props.long(PR_MESSAGE_FLAGS);
+        if state.attachments.touched {
+            let base = flags.unwrap_or(MSGFLAG_UNSENT as i32) as u32;
+            let value = if has_attach {
+                base | MSGFLAG_HASATTACH
+            } else {
+                base & !MSGFLAG_HASATTACH
+            };
+            out.push(Computed {
+                overrides: true,
+                flags: DEFAULT_FLAGS,
+                ..Computed::fixed(PR_MESSAGE_FLAGS, PropValue::Long(value as i32))
+            });
+            out.push(Computed::fixed(
+                PR_HASATTACH,
+                PropValue::Boolean(has_attach),
+            ));
+        } else {
+            out.push(default_message_flags());
+            out.push(Computed::default(
+                PR_HASATTACH,
+                PropValue::Boolean(has_attach),
+                PROPATTR_READABLE,
+            ));
+        }
+        let cp = self.codepage(node);
+        let lists =
+            state
+                .recipients
+                .display_lists(|v| match convert_value(v.clone(), PT_UNICODE, cp) {
+                    Ok(PropValue::Unicode(u)) => Some(u),
+                    _ => None,
+                });
+        let ty = self.string_type();
+        for (tag, list) in [PR_DISPLAY_TO_W, PR_DISPLAY_CC_W, PR_DISPLAY_BCC_W]
+            .into_iter()
+            .zip(lists)
+        {
+            let tag = change_type(tag, ty);
+            let value = self.string_value(list, cp);
+            out.push(if state.recipients.touched {
+                Computed::fixed(tag, value)
+            } else {
+                Computed::default(tag, value, PROPATTR_READABLE)
+            });
+        }
+        Ok(out)
     }
 }
 
-fn codepage_of(props: &PropBag) -> u32 {
+/// Whether a message has attachments that exist for it (saved at least once, not deleted).
+fn has_attachments(attachments: &Attachments) -> bool {
+    attachments
+        .slots
+        .values()
+        .any(|s| s.committed.is_some() && !s.deleted)
+}
+
+/// Defaults of an attachment's own properties when the attachment does not store them.
+fn attach_defaults(unicode: bool) -> [Computed; 3] {
+    let mrw = PROPATTR_MANDATORY | PROPATTR_READABLE | PROPATTR_WRITEABLE;
+    [
+        Computed::default(PR_ATTACH_METHOD, PropValue::Long(NO_ATTACHMENT as i32), mrw),
+        Computed::default(PR_RENDERING_POSITION, PropValue::Long(-1), mrw),
+        Computed::default(
+            PR_STORE_SUPPORT_MASK,
+            PropValue::Long(support_mask(unicode) as i32),
+            PROPATTR_READABLE,
+        ),
+    ]
+}
+
+/// `PR_ATTACH_SIZE`: the bytes of the attachment's property values, its data included
+/// (an embedded message still in the storage is not counted).
+fn attach_size(props: &PropBag) -> u64 {
+    props
+        .iter()
+        .map(|e| match &e.slot {
+            Slot::Value(v) => v.byte_size(),
+            Slot::Large(blob) => blob.len(),
+            Slot::Object { .. } => 0,
+        })
+        .sum::<u64>()
+        .min(i32::MAX as u64)
+}
+
+/// The code page a message's properties name: `PR_MESSAGE_CODEPAGE`, else
+/// `PR_INTERNET_CPID` when it is a Windows ANSI page, else the ANSI page of
+/// `PR_MESSAGE_LOCALE_ID`; `None` when they name none.
+fn codepage_of(props: &PropBag) -> Option<u32> {
     let long = |tag| props.long(tag).map(|v| v as u32);
     if let Some(cp) = long(PR_MESSAGE_CODEPAGE).filter(|&cp| strings::is_supported(cp)) {
-        return cp;
+        return Some(cp);
     }
     // The Internet code page describes the body as it came over the wire; real files
     // declare UTF-8 or ISO-2022-JP over Windows-page bytes (nonUnicodeCP932.msg).
     if let Some(cp) =
         long(PR_INTERNET_CPID).filter(|&cp| strings::is_ansi_page(cp) && strings::is_supported(cp))
     {
-        return cp;
+        return Some(cp);
     }
-    long(PR_MESSAGE_LOCALE_ID)
-        .and_then(strings::codepage_of_locale)
-        .unwrap_or(strings::DEFAULT_CODEPAGE)
+    long(PR_MESSAGE_LOCALE_ID).and_then(strings::codepage_of_locale)
 }
 
 /// What `OpenProperty(..., IID_IStream, ...)` starts from.
 pub struct PropStreamStart {
     pub content: Blob,
     pub writable: bool,
+}
+
+/// A 16-byte key unique to this process and moment, for `PR_RECORD_KEY`.
+fn new_record_key() -> Vec<u8> {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = std::collections::hash_map::RandomState::new();
+    let mut key = Vec::with_capacity(16);
+    for part in 0..2u64 {
+        let mut h = seed.build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u64(part);
+        h.write_u128(crate::storage::filetime_now() as u128);
+        key.extend_from_slice(&h.finish().to_le_bytes());
+    }
+    key
 }
 
 impl MsgFile {
@@ -154,20 +401,31 @@ impl MsgFile {
         no_istg_commit: bool,
     ) -> Result<(Arc<MsgFile>, NodeId)> {
         let writable = storage.writable();
-        let mut state = FileState {
+        let mut warnings = Vec::new();
+        let state = read_message_state(
+            &storage,
+            HeaderKind::TopLevel,
+            &mut EAGER_BUDGET.clone(),
+            &mut warnings,
+        )?;
+        let mut file = FileState {
             closed: false,
-            unicode,
+            unicode: detect_unicode(&state.props).unwrap_or(unicode),
             no_istg_commit,
             nodes: Vec::new(),
         };
-        let node = read_message(&storage, HeaderKind::TopLevel, writable)?;
-        if let Some(detected) = detect_unicode(&node.props) {
-            state.unicode = detected;
-        }
-        let root = state.add(Object::Message(node));
+        let root = file.add(Object::Message(MessageNode {
+            kind: HeaderKind::TopLevel,
+            storage: Some(storage),
+            writable,
+            state,
+            parent: None,
+            warnings,
+            tables: Default::default(),
+        }));
         Ok((
             Arc::new(MsgFile {
-                state: ReentrantMutex::new(RefCell::new(state)),
+                state: ReentrantMutex::new(RefCell::new(file)),
             }),
             root,
         ))
@@ -190,23 +448,48 @@ impl MsgFile {
         self.state.lock().borrow().closed
     }
 
-    /// Closes the file: discards unsaved changes and gives back the storages to release
-    /// (the caller drops them after returning, outside the lock).
-    pub fn close(&self) -> Vec<Arc<dyn Storage>> {
+    /// Closes the file: discards unsaved changes. Returns what held storages, for the
+    /// caller to drop after returning (outside the lock).
+    pub fn close(&self) -> Vec<Option<Box<Object>>> {
         let guard = self.state.lock();
         let mut state = guard.borrow_mut();
         state.closed = true;
-        let mut storages = Vec::new();
-        for node in state.nodes.drain(..).flatten() {
-            match node {
-                Object::Message(m) => storages.extend(m.storage),
-            }
-        }
-        storages
+        std::mem::take(&mut state.nodes)
     }
 
     pub fn is_unicode(&self) -> bool {
         self.state.lock().borrow().unicode
+    }
+
+    /// Forgets a node whose COM object was released: an attachment's unsaved changes, an
+    /// embedded message's unsaved changes.
+    pub fn close_node(&self, node: NodeId) -> Option<Box<Object>> {
+        let guard = self.state.lock();
+        let mut st = guard.borrow_mut();
+        let object = st.nodes.get_mut(node)?.take()?;
+        match object.as_ref() {
+            Object::Attach(a) => {
+                if let Ok(m) = st.message_mut(a.message) {
+                    let slots = &mut m.state.attachments.slots;
+                    if let Some(slot) = slots.get_mut(&a.num).filter(|s| s.open == Some(node)) {
+                        slot.open = None;
+                        // Created and never saved: it never existed.
+                        if slot.committed.is_none() && !slot.in_storage {
+                            slots.remove(&a.num);
+                        }
+                    }
+                }
+            }
+            Object::Message(m) => {
+                if let Some(parent) = m.parent
+                    && let Ok(a) = st.attach_mut(parent)
+                    && a.embedded == Some(node)
+                {
+                    a.embedded = None;
+                }
+            }
+        }
+        Some(object)
     }
 
     // ===== properties =====
@@ -218,47 +501,28 @@ impl MsgFile {
         unicode: bool,
     ) -> Result<Vec<PropOut>> {
         self.with(|st| {
-            let computed = computed_props(st, node)?;
-            let m = st.message(node)?;
+            let computed = st.computed(node)?;
             let cp = st.codepage(node);
-            let mut out = Vec::new();
-            match tags {
-                Some(tags) => {
-                    for &tag in tags {
-                        out.push(get_one(m, &computed, tag, unicode, cp));
-                    }
-                }
-                None => {
-                    let mut all: BTreeMap<u16, u32> = m
-                        .props
-                        .iter()
-                        .filter(|e| prop_type(e.tag) != PT_OBJECT)
-                        .map(|e| (prop_id(e.tag), e.tag))
-                        .collect();
-                    for c in &computed {
-                        all.insert(prop_id(c.tag), c.tag);
-                    }
-                    for tag in all.into_values() {
-                        let open = open_width(tag, unicode);
-                        out.push(get_one(m, &computed, open, unicode, cp));
-                    }
-                }
-            }
-            Ok(out)
+            let (bag, _, _) = st.bag(node)?;
+            Ok(match tags {
+                Some(tags) => tags
+                    .iter()
+                    .map(|&tag| get_one(bag, &computed, tag, unicode, cp))
+                    .collect(),
+                None => all_tags(bag, &computed)
+                    .into_iter()
+                    .map(|tag| get_one(bag, &computed, open_width(tag, unicode), unicode, cp))
+                    .collect(),
+            })
         })
     }
 
     pub fn get_prop_list(&self, node: NodeId, unicode: bool) -> Result<Vec<u32>> {
         self.with(|st| {
-            let computed = computed_props(st, node)?;
-            let m = st.message(node)?;
-            let mut all: BTreeMap<u16, u32> =
-                m.props.iter().map(|e| (prop_id(e.tag), e.tag)).collect();
-            for c in &computed {
-                all.insert(prop_id(c.tag), c.tag);
-            }
-            Ok(all
-                .into_values()
+            let computed = st.computed(node)?;
+            let (bag, _, _) = st.bag(node)?;
+            Ok(all_tags(bag, &computed)
+                .into_iter()
                 .map(|tag| change_type(tag, adjust_width(prop_type(tag), unicode)))
                 .collect())
         })
@@ -268,11 +532,7 @@ impl MsgFile {
         self.with(|st| {
             let unicode = st.unicode;
             let cp = st.codepage(node);
-            let kind = st.message(node)?.kind;
-            let m = st.message_mut(node)?;
-            if !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
-            }
+            let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
             for (index, (tag, value)) in values.into_iter().enumerate() {
                 let problem = |kind| Problem {
@@ -292,8 +552,9 @@ impl MsgFile {
                     problems.push(problem(ErrorKind::Computed));
                     continue;
                 }
-                if let Some(e) = m.props.get(prop_id(tag))
-                    && e.flags & PROPATTR_WRITEABLE == 0
+                if bag
+                    .get(prop_id(tag))
+                    .is_some_and(|e| e.flags & PROPATTR_WRITEABLE == 0)
                 {
                     problems.push(problem(ErrorKind::NoAccess));
                     continue;
@@ -305,12 +566,13 @@ impl MsgFile {
                         continue;
                     }
                 };
-                let value = if tag == PR_MESSAGE_FLAGS {
-                    message_flags_on_set(m, value)
+                let value = if kind == ObjKind::Message && prop_id(tag) == prop_id(PR_MESSAGE_FLAGS)
+                {
+                    message_flags_on_set(bag.long(PR_MESSAGE_FLAGS), value)
                 } else {
                     value
                 };
-                m.props.set(tag, Slot::Value(value));
+                bag.set(tag, Slot::Value(value));
             }
             Ok(problems)
         })
@@ -318,10 +580,7 @@ impl MsgFile {
 
     pub fn delete_props(&self, node: NodeId, tags: &[u32]) -> Result<Vec<Problem>> {
         self.with(|st| {
-            let m = st.message_mut(node)?;
-            if !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
-            }
+            let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
             for (index, &tag) in tags.iter().enumerate() {
                 let problem = |kind| Problem {
@@ -329,12 +588,12 @@ impl MsgFile {
                     tag,
                     kind,
                 };
-                if is_computed(m.kind, tag) {
+                if is_computed(kind, tag) {
                     problems.push(problem(ErrorKind::Computed));
                     continue;
                 }
                 let id = prop_id(tag);
-                match m.props.get(id) {
+                match bag.get(id) {
                     None => {}
                     Some(e)
                         if e.flags & PROPATTR_WRITEABLE == 0
@@ -343,7 +602,7 @@ impl MsgFile {
                         problems.push(problem(ErrorKind::NoAccess))
                     }
                     Some(_) => {
-                        m.props.remove(id);
+                        bag.remove(id);
                     }
                 }
             }
@@ -354,24 +613,22 @@ impl MsgFile {
     /// `GetAttribIMsgOnIStg`: the `PROPATTR_*` flags of each tag.
     pub fn get_attribs(&self, node: NodeId, tags: &[u32]) -> Result<Vec<u32>> {
         self.with(|st| {
-            let computed = computed_props(st, node)?;
-            let m = st.message(node)?;
+            let computed = st.computed(node)?;
+            let (bag, _, _) = st.bag(node)?;
             Ok(tags
                 .iter()
                 .map(|&tag| {
                     let id = prop_id(tag);
-                    if let Some(c) = computed
-                        .iter()
-                        .find(|c| prop_id(c.tag) == id && c.overrides)
-                    {
-                        return c.flags;
-                    }
-                    match m.props.get(id) {
-                        Some(e) => e.flags,
-                        None => computed
+                    let find = |overrides: bool| {
+                        computed
                             .iter()
-                            .find(|c| prop_id(c.tag) == id)
-                            .map_or(PROPATTR_NOT_PRESENT, |c| c.flags),
+                            .find(|c| prop_id(c.tag) == id && (c.overrides || !overrides))
+                    };
+                    match (find(true), bag.get(id), find(false)) {
+                        (Some(c), _, _) => c.flags,
+                        (None, Some(e), _) => e.flags,
+                        (None, None, Some(c)) => c.flags,
+                        (None, None, None) => PROPATTR_NOT_PRESENT,
                     }
                 })
                 .collect())
@@ -381,10 +638,7 @@ impl MsgFile {
     /// `SetAttribIMsgOnIStg`: changes the flags of existing properties.
     pub fn set_attribs(&self, node: NodeId, tags: &[u32], attribs: &[u32]) -> Result<Vec<Problem>> {
         self.with(|st| {
-            let m = st.message_mut(node)?;
-            if !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
-            }
+            let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
             for (index, (&tag, &flags)) in tags.iter().zip(attribs).enumerate() {
                 let problem = |kind| Problem {
@@ -394,12 +648,12 @@ impl MsgFile {
                 };
                 if flags & !(PROPATTR_MANDATORY | PROPATTR_READABLE | PROPATTR_WRITEABLE) != 0 {
                     problems.push(problem(ErrorKind::InvalidParameter));
-                } else if is_computed(m.kind, tag) {
+                } else if is_computed(kind, tag) {
                     problems.push(problem(ErrorKind::Computed));
-                } else if m.props.get(prop_id(tag)).is_none() {
+                } else if bag.get(prop_id(tag)).is_none() {
                     problems.push(problem(ErrorKind::NotFound));
                 } else {
-                    m.props.set_flags(prop_id(tag), flags);
+                    bag.set_flags(prop_id(tag), flags);
                 }
             }
             Ok(problems)
@@ -419,7 +673,7 @@ impl MsgFile {
     ) -> Result<PropStreamStart> {
         self.with(|st| {
             let cp = st.codepage(node);
-            let m = st.message(node)?;
+            let (bag, kind, writable) = st.bag(node)?;
             let ty = prop_type(tag);
             if !matches!(ty, PT_BINARY | PT_STRING8 | PT_UNICODE) {
                 return err(
@@ -427,17 +681,16 @@ impl MsgFile {
                     format!("property 0x{tag:08X} cannot be opened as a stream (binary or string types only)"),
                 );
             }
-            if modify && !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
+            if modify && !writable {
+                return Err(read_only("object"));
             }
-            if modify && is_computed(m.kind, tag) {
+            if modify && is_computed(kind, tag) {
                 return err(ErrorKind::Computed, format!("property 0x{tag:08X} is computed"));
             }
             let content = if create {
                 Blob::default()
             } else {
-                let entry = m
-                    .props
+                let entry = bag
                     .get(prop_id(tag))
                     .filter(|e| stream_compatible(prop_type(e.tag), ty))
                     .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("property 0x{tag:08X} is not set")))?;
@@ -447,14 +700,13 @@ impl MsgFile {
                 let bytes = match &entry.slot {
                     Slot::Large(blob) => blob.clone(),
                     Slot::Value(v) => Blob::from_vec(value_bytes(v)),
-                    Slot::Object { .. } => return err(ErrorKind::NoSupport, "object properties are opened as IMessage or IStorage"),
+                    Slot::Object { .. } => {
+                        return err(ErrorKind::NoSupport, "object properties are opened as IMessage or IStorage");
+                    }
                 };
                 convert_stream(bytes, prop_type(entry.tag), ty, cp)?
             };
-            Ok(PropStreamStart {
-                content,
-                writable: modify,
-            })
+            Ok(PropStreamStart { content, writable: modify })
         })
     }
 
@@ -463,10 +715,7 @@ impl MsgFile {
         self.with(|st| {
             let unicode = st.unicode;
             let cp = st.codepage(node);
-            let m = st.message_mut(node)?;
-            if !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
-            }
+            let (bag, _) = st.bag_mut(node)?;
             let ty = prop_type(tag);
             let stored_ty = adjust_width(ty, unicode);
             let content = convert_stream(content, ty, stored_ty, cp)?;
@@ -477,617 +726,733 @@ impl MsgFile {
             } else {
                 Slot::Large(content)
             };
-            m.props.set(stored_tag, slot);
+            bag.set(stored_tag, slot);
             Ok(())
         })
     }
 
     // ===== saving =====
 
-    /// `SaveChanges` on a message.
-    pub fn save_message(&self, node: NodeId) -> Result<()> {
+    /// `SaveChanges` on a message or an attachment.
+    pub fn save(&self, node: NodeId) -> Result<()> {
+        self.with(|st| match st.nodes.get(node).and_then(|n| n.as_deref()) {
+            Some(Object::Attach(_)) => save_attachment(st, node),
+            Some(Object::Message(m)) if m.kind == HeaderKind::Embedded => save_embedded(st, node),
+            Some(Object::Message(_)) => save_top_level(st, node),
+            None => Err(gone()),
+        })
+    }
+
+    // ===== recipients =====
+
+    /// `ModifyRecipients`. Entries are recipients' whole property lists, as given.
+    pub fn modify_recipients(
+        &self,
+        node: NodeId,
+        flags: u32,
+        entries: Vec<Vec<(u32, PropValue)>>,
+    ) -> Result<()> {
+        let how = match flags {
+            0 => Modify::Replace,
+            MODRECIP_ADD => Modify::Add,
+            MODRECIP_MODIFY => Modify::Modify,
+            MODRECIP_REMOVE => Modify::Remove,
+            f if f & !(MODRECIP_ADD | MODRECIP_MODIFY | MODRECIP_REMOVE) != 0 => {
+                return err(
+                    ErrorKind::UnknownFlags,
+                    format!("unknown ModifyRecipients flags 0x{f:08X}"),
+                );
+            }
+            _ => {
+                return err(
+                    ErrorKind::InvalidParameter,
+                    "ModifyRecipients takes one mode at a time",
+                );
+            }
+        };
         self.with(|st| {
             let unicode = st.unicode;
-            let no_commit = st.no_istg_commit;
+            let cp = st.codepage(node);
             let m = st.message_mut(node)?;
             if !m.writable {
-                return err(ErrorKind::NoAccess, "the message was opened read-only");
+                return Err(read_only("message"));
             }
-            let storage = m.storage.clone().ok_or_else(|| {
-                Error::new(ErrorKind::ObjectDeleted, "the message has no storage")
-            })?;
-            prepare_for_save(m, unicode);
-            let counters = m.counters;
-            write_bag(storage.as_ref(), &mut m.props, m.kind, &counters)?;
-            if m.kind == HeaderKind::TopLevel {
-                if storage.stat()?.clsid == [0; 16] {
-                    storage.set_class(CLSID_MAIL_MESSAGE)?;
+            let mut rows = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let mut row = Vec::with_capacity(entry.len());
+                for (tag, value) in entry {
+                    match prop_type(tag) {
+                        PT_NULL => {
+                            return err(
+                                ErrorKind::InvalidParameter,
+                                "PT_NULL is not a recipient property type",
+                            );
+                        }
+                        PT_ERROR => continue,
+                        // A table row's own key, not a recipient property.
+                        _ if prop_id(tag) == prop_id(PR_INSTANCE_KEY) => continue,
+                        PT_OBJECT => {
+                            return err(
+                                ErrorKind::InvalidParameter,
+                                "PT_OBJECT is not a recipient property type",
+                            );
+                        }
+                        _ => row.push(to_width(tag, value, unicode, cp)?),
+                    }
                 }
-                if !no_commit {
-                    storage.commit(STGC_DEFAULT)?;
-                }
+                rows.push(row);
             }
+            m.state.recipients.modify(how, rows)
+        })
+    }
+
+    // ===== tables =====
+
+    /// The rows of a message's recipient or attachment table, shared until they change.
+    pub fn table_rows(&self, node: NodeId, kind: TableKind) -> Result<Arc<Rows>> {
+        self.with(|st| {
+            let cp = st.codepage(node);
+            let unicode = st.unicode;
+            let m = st.message_mut(node)?;
+            let (index, version) = match kind {
+                TableKind::Recipients => (0, m.state.recipients.version),
+                TableKind::Attachments => (1, m.state.attachments.version),
+            };
+            if let Some(rows) = &m.tables[index]
+                && rows.version == version
+            {
+                return Ok(rows.clone());
+            }
+            let rows = Arc::new(match kind {
+                TableKind::Recipients => recipient_rows(&m.state.recipients, version, cp),
+                TableKind::Attachments => {
+                    attachment_rows(&m.state.attachments, version, cp, unicode)
+                }
+            });
+            m.tables[index] = Some(rows.clone());
+            Ok(rows)
+        })
+    }
+
+    // ===== attachments =====
+
+    /// `CreateAttach`: a new attachment, open for writing. Returns its number and node.
+    pub fn create_attach(&self, node: NodeId) -> Result<(u32, NodeId)> {
+        self.with(|st| {
+            let m = st.message_mut(node)?;
+            if !m.writable {
+                return Err(read_only("message"));
+            }
+            let attachments = &mut m.state.attachments;
+            let num = attachments.next_num;
+            attachments.next_num = num
+                .checked_add(1)
+                .ok_or_else(|| Error::new(ErrorKind::TooBig, "no attachment numbers left"))?;
+            let mrw = PROPATTR_MANDATORY | PROPATTR_READABLE | PROPATTR_WRITEABLE;
+            let mut props = PropBag::default();
+            props.set_with_flags(
+                PR_ATTACH_METHOD,
+                mrw,
+                Slot::Value(PropValue::Long(NO_ATTACHMENT as i32)),
+            );
+            props.set_with_flags(PR_RENDERING_POSITION, mrw, Slot::Value(PropValue::Long(-1)));
+            props.set_with_flags(
+                PR_RECORD_KEY,
+                PROPATTR_READABLE,
+                Slot::Value(PropValue::Binary(new_record_key())),
+            );
+            attachments.slots.insert(num, Default::default());
+            let id = st.add(Object::Attach(AttachNode {
+                message: node,
+                num,
+                writable: true,
+                working: AttachState {
+                    props,
+                    object: AttachObject::None,
+                },
+                embedded: None,
+            }));
+            st.message_mut(node)?
+                .state
+                .attachments
+                .slots
+                .get_mut(&num)
+                .expect("inserted")
+                .open = Some(id);
+            Ok((num, id))
+        })
+    }
+
+    /// `OpenAttach`: opens an existing attachment. (The COM layer answers a second open
+    /// with the object already open; a new node is made only when none is.)
+    pub fn open_attach(
+        &self,
+        node: NodeId,
+        num: u32,
+        modify: bool,
+        best_access: bool,
+    ) -> Result<NodeId> {
+        self.with(|st| {
+            let m = st.message(node)?;
+            let slot = m
+                .state
+                .attachments
+                .slots
+                .get(&num)
+                .filter(|s| !s.deleted && s.committed.is_some())
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::NotFound, format!("no attachment number {num}"))
+                })?;
+            if modify && !m.writable {
+                return Err(read_only("message"));
+            }
+            let working = slot.committed.clone().expect("filtered above");
+            let writable = modify || (best_access && m.writable);
+            let id = st.add(Object::Attach(AttachNode {
+                message: node,
+                num,
+                writable,
+                working,
+                embedded: None,
+            }));
+            let slot = st
+                .message_mut(node)?
+                .state
+                .attachments
+                .slots
+                .get_mut(&num)
+                .expect("found above");
+            slot.open = Some(id);
+            Ok(id)
+        })
+    }
+
+    /// `DeleteAttach`: the attachment goes at the message's next `SaveChanges`.
+    pub fn delete_attach(&self, node: NodeId, num: u32) -> Result<()> {
+        self.with(|st| {
+            let m = st.message_mut(node)?;
+            if !m.writable {
+                return Err(read_only("message"));
+            }
+            let attachments = &mut m.state.attachments;
+            let slot = attachments
+                .slots
+                .get_mut(&num)
+                .filter(|s| !s.deleted && (s.committed.is_some() || s.open.is_some()))
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::NotFound, format!("no attachment number {num}"))
+                })?;
+            slot.deleted = true;
+            attachments.touched = true;
+            attachments.changed = true;
             Ok(())
         })
     }
-}
 
-// ===== reading =====
-
-/// Reads a message's properties from its storage (none yet: a new message).
-fn read_message(
-    storage: &Arc<dyn Storage>,
-    kind: HeaderKind,
-    writable: bool,
-) -> Result<MessageNode> {
-    let mut node = MessageNode {
-        kind,
-        storage: Some(storage.clone()),
-        writable,
-        props: PropBag::default(),
-        counters: Counters::default(),
-        warnings: Vec::new(),
-    };
-    let elements = storage.elements()?;
-    let has = |name: &str| elements.iter().any(|e| e.name.eq_ignore_ascii_case(name));
-    if !has(codec::PROPERTIES_STREAM) {
-        return Ok(node);
-    }
-    let bytes = storage.read_stream(codec::PROPERTIES_STREAM, 64 * 1024 * 1024)?;
-    let parsed = codec::parse_properties(&bytes, kind);
-    node.counters = parsed.counters;
-    node.warnings = parsed.warnings;
-    read_bag(
-        storage.as_ref(),
-        &parsed.entries,
-        &elements,
-        &mut node.props,
-        &mut node.warnings,
-        EAGER_BUDGET,
-    )?;
-    Ok(node)
-}
-
-/// Value-stream bytes one object loads into memory while it is opened. Beyond this,
-/// strings and binaries stay in the storage (read when asked for) and other values are
-/// left out with a warning: directory entries of a damaged file can all claim the same
-/// sectors, so the sizes the storage reports are not bounded by the file's size.
-pub const EAGER_BUDGET: u64 = 64 * 1024 * 1024;
-
-/// Warnings kept per object; the rest are counted.
-const MAX_WARNINGS: usize = 256;
-
-/// State of one [`read_bag`]: the object's streams by name, what may still be loaded, and
-/// the warnings.
-struct BagReader<'a> {
-    storage: &'a dyn Storage,
-    /// Sizes of the object's streams by upper-cased name (names compare case-insensitively).
-    sizes: HashMap<String, u64>,
-    budget: u64,
-    warnings: &'a mut Vec<String>,
-    dropped: usize,
-}
-
-impl BagReader<'_> {
-    fn size_of(&self, name: &str) -> Option<u64> {
-        self.sizes.get(&name.to_ascii_uppercase()).copied()
-    }
-
-    fn warn(&mut self, message: String) {
-        if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(message);
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    /// Takes `len` bytes from the budget; `false` (and nothing taken) when they do not fit.
-    fn charge(&mut self, len: u64) -> bool {
-        match self.budget.checked_sub(len) {
-            Some(left) => {
-                self.budget = left;
-                true
+    /// Opens (or with `create`, creates) the message embedded in an attachment.
+    pub fn open_embedded(&self, attach: NodeId, create: bool, modify: bool) -> Result<NodeId> {
+        self.with(|st| {
+            let a = st.attach(attach)?;
+            if (create || modify) && !a.writable {
+                return Err(read_only("attachment"));
             }
-            None => false,
-        }
-    }
-}
-
-/// Fills a bag from property-stream entries, reading value streams that are small.
-/// Tolerant: a value that cannot be read becomes a warning and is left out.
-fn read_bag(
-    storage: &dyn Storage,
-    entries: &[Entry],
-    elements: &[crate::storage::ElementStat],
-    bag: &mut PropBag,
-    warnings: &mut Vec<String>,
-    budget: u64,
-) -> Result<()> {
-    let mut sizes = HashMap::with_capacity(elements.len());
-    for e in elements
-        .iter()
-        .filter(|e| e.kind == crate::storage::ElementKind::Stream)
-    {
-        // A name that appears twice (damaged files): the first wins, as in the storage.
-        sizes.entry(e.name.to_ascii_uppercase()).or_insert(e.size);
-    }
-    let mut reader = BagReader {
-        storage,
-        sizes,
-        budget,
-        warnings,
-        dropped: 0,
-    };
-    for entry in entries {
-        let tag = entry.tag;
-        let ty = prop_type(tag);
-        match &entry.body {
-            EntryBody::Inline(v) => bag.load(
-                tag,
-                entry.flags,
-                Slot::Value(v.clone()),
-                Stored { tag, indexed: 0 },
-            ),
-            EntryBody::Object { reserved } => bag.load(
-                tag,
-                entry.flags,
-                Slot::Object {
-                    reserved: *reserved,
-                },
-                Stored { tag, indexed: 0 },
-            ),
-            EntryBody::Stream { .. } => {
-                let name = codec::value_stream_name(tag);
-                let Some(len) = reader.size_of(&name) else {
-                    reader.warn(format!("no value stream {name} for property 0x{tag:08X}"));
-                    continue;
-                };
-                match read_value(&mut reader, tag, &name, len) {
-                    Ok(Some(slot)) => {
-                        let indexed = match &slot {
-                            Slot::Value(v)
-                                if matches!(ty, PT_MV_BINARY | PT_MV_STRING8 | PT_MV_UNICODE) =>
-                            {
-                                v.mv_count().unwrap_or(0)
-                            }
-                            _ => 0,
-                        };
-                        bag.load(tag, entry.flags, slot, Stored { tag, indexed });
+            let (message, num) = (a.message, a.num);
+            // Deviations seen while reading it (an embedded message read from its storage).
+            let mut warnings = Vec::new();
+            let (state, storage) = if create {
+                (MessageState::default(), None)
+            } else {
+                match &a.working.object {
+                    AttachObject::Message(state) => {
+                        let handle = st
+                            .message(message)?
+                            .state
+                            .attachments
+                            .slots
+                            .get(&num)
+                            .and_then(|s| s.handles.object.clone());
+                        ((**state).clone(), handle)
                     }
-                    Ok(None) => {}
-                    Err(e) => reader.warn(format!(
-                        "property 0x{tag:08X} left out: its value cannot be read: {}",
-                        e.message
-                    )),
-                }
-            }
-        }
-    }
-    if reader.dropped > 0 {
-        let dropped = reader.dropped;
-        reader
-            .warnings
-            .push(format!("... and {dropped} more warnings"));
-    }
-    Ok(())
-}
-
-fn read_value(r: &mut BagReader, tag: u32, name: &str, len: u64) -> Result<Option<Slot>> {
-    let ty = prop_type(tag);
-    if matches!(ty, PT_STRING8 | PT_UNICODE | PT_BINARY) {
-        // Large values, and any once the budget is spent, are read when asked for.
-        if len > EAGER_LIMIT || !r.charge(len) {
-            return Ok(Some(Slot::Large(r.storage.stream_blob(name)?)));
-        }
-        let bytes = r.storage.read_stream(name, EAGER_LIMIT)?;
-        return Ok(values::decode_single(ty, &bytes).map(Slot::Value));
-    }
-    let too_large =
-        |what: &str| format!("property 0x{tag:08X} left out: {what} is too large to load");
-    if matches!(ty, PT_MV_BINARY | PT_MV_STRING8 | PT_MV_UNICODE) {
-        // 4 or 8 bytes per value: up to a quarter of a million values.
-        if len > GETPROPS_LIMIT || !r.charge(len) {
-            r.warn(too_large(&format!("length stream {name}")));
-            return Ok(None);
-        }
-        let lengths = r.storage.read_stream(name, GETPROPS_LIMIT)?;
-        let count = values::mv_count(ty, &lengths);
-        let mut items = Vec::with_capacity(count);
-        for i in 0..count {
-            let item = codec::mv_value_stream_name(tag, i as u32);
-            match r.size_of(&item) {
-                Some(n) if n <= GETPROPS_LIMIT => {
-                    if !r.charge(n) {
-                        r.warn(too_large("the sum of its values"));
-                        return Ok(None);
+                    AttachObject::Stored if is_embedded_message(&a.working.props) => {
+                        let handle = object_storage(st, message, num, false)?;
+                        let state = read_message_state(
+                            &handle,
+                            HeaderKind::Embedded,
+                            &mut EAGER_BUDGET.clone(),
+                            &mut warnings,
+                        )?;
+                        (state, Some(handle))
                     }
-                    items.push(Some(r.storage.read_stream(&item, GETPROPS_LIMIT)?))
+                    _ => {
+                        return err(
+                            ErrorKind::NotFound,
+                            "the attachment holds no embedded message",
+                        );
+                    }
                 }
-                Some(_) => {
-                    r.warn(format!("value stream {item} is too large to load"));
-                    items.push(None);
-                }
-                None => {
-                    r.warn(format!("missing value stream {item}"));
-                    items.push(None);
-                }
+            };
+            let writable = modify || create;
+            let id = st.add(Object::Message(MessageNode {
+                kind: HeaderKind::Embedded,
+                storage,
+                writable,
+                state,
+                parent: Some(attach),
+                warnings,
+                tables: Default::default(),
+            }));
+            let a = st.attach_mut(attach)?;
+            a.embedded = Some(id);
+            if create {
+                a.working.object = AttachObject::Message(Box::default());
+                a.working
+                    .props
+                    .set(PR_ATTACH_DATA_OBJ, Slot::Object { reserved: 1 });
             }
+            Ok(id)
+        })
+    }
+
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)`: the attachment's object storage
+    /// (an OLE object's), opened transacted: its `Commit` publishes into the message's
+    /// storage, written at the message's next save.
+    pub fn open_object_storage(
+        &self,
+        attach: NodeId,
+        create: bool,
+        modify: bool,
+    ) -> Result<Arc<dyn Storage>> {
+        self.with(|st| {
+            let a = st.attach(attach)?;
+            if (create || modify) && !a.writable {
+                return Err(read_only("attachment"));
+            }
+            if a.embedded.is_some() {
+                return err(
+                    ErrorKind::NoAccess,
+                    "the attachment's embedded message is open",
+                );
+            }
+            let has_object = a.working.props.get(prop_id(PR_ATTACH_DATA_OBJ)).is_some();
+            if !create && !has_object {
+                return err(
+                    ErrorKind::NotFound,
+                    "the attachment holds no object storage",
+                );
+            }
+            let (message, num) = (a.message, a.num);
+            let parent = attach_storage(st, message, num, create || modify)?;
+            let slot = st
+                .message_mut(message)?
+                .state
+                .attachments
+                .slots
+                .get_mut(&num)
+                .expect("attachment is open");
+            // Any handle we hold on it must go: the caller's storage is exclusive.
+            slot.handles.object = None;
+            let mode = if create || modify {
+                STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE
+            } else {
+                STGM_READ | STGM_SHARE_EXCLUSIVE
+            };
+            let storage = if create {
+                parent.create_storage(codec::ATTACH_OBJECT_STORAGE, mode | STGM_CREATE)?
+            } else {
+                parent.open_storage(codec::ATTACH_OBJECT_STORAGE, mode)?
+            };
+            if create {
+                let a = st.attach_mut(attach)?;
+                a.working.object = AttachObject::Stored;
+                a.working
+                    .props
+                    .set(PR_ATTACH_DATA_OBJ, Slot::Object { reserved: 4 });
+            }
+            Ok(storage)
+        })
+    }
+
+    // ===== read flag =====
+
+    /// `SetReadFlag`: sets or clears `MSGFLAG_READ` (and the receipt-pending bits) in
+    /// `PR_MESSAGE_FLAGS`, then saves the message as the documentation says `SetReadFlag`
+    /// does (`spec/mapi-abi.md` §10.3). There is no transport, so no receipt is sent.
+    pub fn set_read_flag(&self, node: NodeId, flags: u32) -> Result<()> {
+        let known = SUPPRESS_RECEIPT
+            | CLEAR_READ_FLAG
+            | MAPI_DEFERRED_ERRORS
+            | GENERATE_RECEIPT_ONLY
+            | CLEAR_RN_PENDING
+            | CLEAR_NRN_PENDING;
+        if flags & !known != 0 {
+            return err(
+                ErrorKind::UnknownFlags,
+                format!("unknown SetReadFlag flags 0x{:08X}", flags & !known),
+            );
         }
-        return Ok(values::decode_mv(ty, items).map(Slot::Value));
+        let has = |pair: ULONG| flags & pair == pair;
+        if has(SUPPRESS_RECEIPT | CLEAR_READ_FLAG) || has(CLEAR_READ_FLAG | GENERATE_RECEIPT_ONLY) {
+            return err(
+                ErrorKind::InvalidParameter,
+                "SetReadFlag: these flags cannot be combined",
+            );
+        }
+        self.with(|st| {
+            let m = st.message_mut(node)?;
+            if !m.writable {
+                return Err(read_only("message"));
+            }
+            let old = m
+                .state
+                .props
+                .long(PR_MESSAGE_FLAGS)
+                .unwrap_or(MSGFLAG_UNSENT as i32) as u32;
+            let mut new = old;
+            if flags & CLEAR_READ_FLAG != 0 {
+                new &= !MSGFLAG_READ;
+            } else if flags & GENERATE_RECEIPT_ONLY == 0 {
+                new |= MSGFLAG_READ;
+            }
+            if flags & CLEAR_RN_PENDING != 0 {
+                new &= !MSGFLAG_RN_PENDING;
+            }
+            if flags & CLEAR_NRN_PENDING != 0 {
+                new &= !MSGFLAG_NRN_PENDING;
+            }
+            if new != old || m.state.props.get(prop_id(PR_MESSAGE_FLAGS)).is_none() {
+                m.state
+                    .props
+                    .set(PR_MESSAGE_FLAGS, Slot::Value(PropValue::Long(new as i32)));
+            }
+            Ok(())
+        })?;
+        self.save(node)
     }
-    if len > GETPROPS_LIMIT || !r.charge(len) {
-        r.warn(too_large(&format!("value stream {name}")));
-        return Ok(None);
-    }
-    let bytes = r.storage.read_stream(name, GETPROPS_LIMIT)?;
-    Ok(values::decode_single(ty, &bytes).map(Slot::Value))
 }
 
-/// A message's string width as its properties show it: `PR_STORE_SUPPORT_MASK`, else the
-/// type of its string properties; `None` when nothing tells.
-fn detect_unicode(bag: &PropBag) -> Option<bool> {
-    if let Some(mask) = bag.long(PR_STORE_SUPPORT_MASK) {
-        return Some(mask as u32 & STORE_UNICODE_OK != 0);
+/// Every tag of a bag and its computed properties, ordered by id (one per id).
+fn all_tags(bag: &PropBag, computed: &[Computed]) -> Vec<u32> {
+    let mut all: BTreeMap<u16, u32> = bag.iter().map(|e| (prop_id(e.tag), e.tag)).collect();
+    for c in computed {
+        if c.overrides || !all.contains_key(&prop_id(c.tag)) {
+            all.insert(prop_id(c.tag), c.tag);
+        }
     }
-    bag.iter().find_map(|e| match prop_type(e.tag) & !MV_FLAG {
-        PT_UNICODE => Some(true),
-        PT_STRING8 => Some(false),
+    all.into_values().collect()
+}
+
+fn is_embedded_message(props: &PropBag) -> bool {
+    let method = props.long(PR_ATTACH_METHOD);
+    let reserved = match props.get(prop_id(PR_ATTACH_DATA_OBJ)).map(|e| &e.slot) {
+        Some(Slot::Object { reserved }) => Some(*reserved),
         _ => None,
-    })
+    };
+    method == Some(ATTACH_EMBEDDED_MSG as i32)
+        || (method.is_none() && reserved.is_some_and(|r| r & 0xFF == 1))
 }
 
-// ===== computed properties =====
-
-/// A property computed from the object's state rather than stored.
-struct Computed {
-    tag: u32,
-    value: PropValue,
-    flags: u32,
-    /// Replaces a stored value of the same id (otherwise only fills in when absent).
-    overrides: bool,
-}
-
-fn computed_props(st: &FileState, node: NodeId) -> Result<Vec<Computed>> {
-    let m = st.message(node)?;
-    let access = if m.writable {
-        MAPI_ACCESS_MODIFY | MAPI_ACCESS_READ | MAPI_ACCESS_DELETE
+/// The attachment's storage, opened once and kept in its slot; created when asked for and
+/// absent (an OLE object of a new attachment).
+fn attach_storage(
+    st: &mut FileState,
+    message: NodeId,
+    num: u32,
+    create: bool,
+) -> Result<Arc<dyn Storage>> {
+    let m = st.message_mut(message)?;
+    let storage = m.storage.clone();
+    let writable = m.writable;
+    let slot = m.state.attachments.slots.get_mut(&num).ok_or_else(gone)?;
+    if let Some(h) = &slot.handles.storage {
+        return Ok(h.clone());
+    }
+    let storage = storage.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NoSupport,
+            "the embedded message must be saved before its attachments hold storages",
+        )
+    })?;
+    let mode = if writable { STGM_READWRITE } else { STGM_READ } | STGM_SHARE_EXCLUSIVE;
+    let name = codec::attachment_storage_name(num);
+    let handle = if slot.in_storage {
+        storage.open_storage(&name, mode)?
+    } else if create {
+        slot.in_storage = true;
+        storage.create_storage(&name, mode | STGM_CREATE)?
     } else {
-        MAPI_ACCESS_READ
-    };
-    let ro = PROPATTR_READABLE;
-    let mut out = vec![
-        Computed {
-            tag: PR_OBJECT_TYPE,
-            value: PropValue::Long(MAPI_MESSAGE as i32),
-            flags: ro,
-            overrides: true,
-        },
-        Computed {
-            tag: PR_ACCESS,
-            value: PropValue::Long(access as i32),
-            flags: ro,
-            overrides: true,
-        },
-        Computed {
-            tag: PR_ACCESS_LEVEL,
-            value: PropValue::Long(i32::from(m.writable)),
-            flags: ro,
-            overrides: true,
-        },
-        Computed {
-            tag: PR_STORE_SUPPORT_MASK,
-            value: PropValue::Long(support_mask(st.unicode) as i32),
-            flags: ro,
-            overrides: false,
-        },
-    ];
-    if m.kind == HeaderKind::TopLevel || m.props.get(prop_id(PR_MESSAGE_FLAGS)).is_none() {
-        out.push(Computed {
-            tag: PR_MESSAGE_FLAGS,
-            value: PropValue::Long(MSGFLAG_UNSENT as i32),
-            flags: DEFAULT_FLAGS,
-            overrides: false,
-        });
-    }
-    Ok(out)
-}
-
-fn support_mask(unicode: bool) -> u32 {
-    if unicode {
-        UNICODE_SUPPORT_MASK
-    } else {
-        UNICODE_SUPPORT_MASK & !STORE_UNICODE_OK
-    }
-}
-
-/// Properties a caller may not set or delete on this kind of object.
-fn is_computed(_kind: HeaderKind, tag: u32) -> bool {
-    [
-        PR_OBJECT_TYPE,
-        PR_ACCESS,
-        PR_ACCESS_LEVEL,
-        PR_STORE_SUPPORT_MASK,
-        PR_HASATTACH,
-        PR_MESSAGE_RECIPIENTS,
-        PR_MESSAGE_ATTACHMENTS,
-    ]
-    .iter()
-    .any(|&t| prop_id(t) == prop_id(tag))
-}
-
-/// Bits of `PR_MESSAGE_FLAGS` the library computes; a caller's value keeps the others.
-fn message_flags_on_set(m: &MessageNode, value: PropValue) -> PropValue {
-    match value {
-        PropValue::Long(v) => {
-            let old = m.props.long(PR_MESSAGE_FLAGS).unwrap_or(0) as u32;
-            let computed = MSGFLAG_HASATTACH;
-            PropValue::Long(((v as u32 & !computed) | (old & computed)) as i32)
-        }
-        other => other,
-    }
-}
-
-/// Before a save: properties the file must carry that nobody set.
-fn prepare_for_save(m: &mut MessageNode, unicode: bool) {
-    let ro = PROPATTR_READABLE;
-    if unicode && m.props.get(prop_id(PR_STORE_SUPPORT_MASK)).is_none() {
-        m.props.set_with_flags(
-            PR_STORE_SUPPORT_MASK,
-            ro,
-            Slot::Value(PropValue::Long(support_mask(true) as i32)),
-        );
-    }
-    if m.kind == HeaderKind::TopLevel && m.props.get(prop_id(PR_MESSAGE_FLAGS)).is_none() {
-        m.props.set(
-            PR_MESSAGE_FLAGS,
-            Slot::Value(PropValue::Long(MSGFLAG_UNSENT as i32)),
-        );
-    }
-}
-
-// ===== answering GetProps =====
-
-/// The type a `PT_UNSPECIFIED`-style request gets for a stored type: strings follow the
-/// caller's `MAPI_UNICODE`.
-fn adjust_width(ty: u32, unicode: bool) -> u32 {
-    match ty {
-        PT_STRING8 | PT_UNICODE => {
-            if unicode {
-                PT_UNICODE
-            } else {
-                PT_STRING8
-            }
-        }
-        PT_MV_STRING8 | PT_MV_UNICODE => {
-            if unicode {
-                PT_MV_UNICODE
-            } else {
-                PT_MV_STRING8
-            }
-        }
-        other => other,
-    }
-}
-
-/// For `GetProps(NULL)`: the request that leaves the type open.
-fn open_width(tag: u32, unicode: bool) -> u32 {
-    change_type(tag, adjust_width(prop_type(tag), unicode))
-}
-
-fn get_one(m: &MessageNode, computed: &[Computed], tag: u32, unicode: bool, cp: u32) -> PropOut {
-    let id = prop_id(tag);
-    let want = prop_type(tag);
-    let error = |kind| PropOut::Error(change_type(tag, PT_ERROR), kind);
-    let matches = |have: u32| {
-        want == PT_UNSPECIFIED
-            || want == have
-            || (is_string(want) && is_string(have) && (want & MV_FLAG) == (have & MV_FLAG))
-    };
-    let answer = |have_tag: u32, value: &PropValue| -> PropOut {
-        if !matches(prop_type(have_tag)) {
-            return error(ErrorKind::NotFound);
-        }
-        let out_ty = if want == PT_UNSPECIFIED {
-            adjust_width(prop_type(have_tag), unicode)
-        } else {
-            want
-        };
-        match convert_value(value.clone(), out_ty, cp) {
-            Ok(v) if v.byte_size() > GETPROPS_LIMIT => error(ErrorKind::NotEnoughMemory),
-            Ok(v) => PropOut::Value(change_type(tag, v.prop_type()), v),
-            Err(e) => error(e.kind),
-        }
-    };
-    if let Some(c) = computed
-        .iter()
-        .find(|c| prop_id(c.tag) == id && c.overrides)
-    {
-        return answer(c.tag, &c.value);
-    }
-    match m.props.get(id) {
-        Some(e) => match &e.slot {
-            Slot::Value(v) => answer(e.tag, v),
-            Slot::Large(blob) => {
-                if !matches(prop_type(e.tag)) {
-                    return error(ErrorKind::NotFound);
-                }
-                let factor = if is_string(want) && want != prop_type(e.tag) {
-                    2
-                } else {
-                    1
-                };
-                if blob.len().saturating_mul(factor) > GETPROPS_LIMIT {
-                    return error(ErrorKind::NotEnoughMemory);
-                }
-                match blob.to_vec() {
-                    Ok(bytes) => {
-                        let value = values::decode_single(prop_type(e.tag), &bytes)
-                            .expect("string or binary");
-                        answer(e.tag, &value)
-                    }
-                    Err(err) => error(err.kind),
-                }
-            }
-            Slot::Object { .. } => error(ErrorKind::NoSupport),
-        },
-        None => match computed.iter().find(|c| prop_id(c.tag) == id) {
-            Some(c) => answer(c.tag, &c.value),
-            None => error(ErrorKind::NotFound),
-        },
-    }
-}
-
-fn is_string(ty: u32) -> bool {
-    matches!(ty & !MV_FLAG, PT_STRING8 | PT_UNICODE)
-}
-
-/// Converts a string value (single or multi-valued) to the type `ty`; other values pass.
-pub(crate) fn convert_value(value: PropValue, ty: u32, cp: u32) -> Result<PropValue> {
-    use PropValue::*;
-    Ok(match (value, ty) {
-        (String8(s), PT_UNICODE) => Unicode(strings::decode(cp, &s)?),
-        (Unicode(s), PT_STRING8) => String8(strings::encode(cp, &s)?),
-        (MvString8(v), PT_MV_UNICODE) => MvUnicode(
-            v.iter()
-                .map(|s| strings::decode(cp, s))
-                .collect::<Result<_>>()?,
-        ),
-        (MvUnicode(v), PT_MV_STRING8) => MvString8(
-            v.iter()
-                .map(|s| strings::encode(cp, s))
-                .collect::<Result<_>>()?,
-        ),
-        (v, _) => v,
-    })
-}
-
-/// Converts a value a caller sets to the message's string width.
-fn to_width(tag: u32, value: PropValue, unicode: bool, cp: u32) -> Result<(u32, PropValue)> {
-    if value.prop_type() != prop_type(tag) {
         return err(
-            ErrorKind::InvalidType,
-            format!("value does not match type of tag 0x{tag:08X}"),
+            ErrorKind::NotFound,
+            format!("attachment {num} has no storage"),
         );
-    }
-    let ty = adjust_width(prop_type(tag), unicode);
-    let value = convert_value(value, ty, cp)?;
-    Ok((change_type(tag, ty), value))
+    };
+    slot.handles.storage = Some(handle.clone());
+    Ok(handle)
 }
 
-/// The stream bytes of a string or binary value (strings without terminator).
-fn value_bytes(value: &PropValue) -> Vec<u8> {
-    match value {
-        PropValue::String8(s) | PropValue::Binary(s) => s.clone(),
-        PropValue::Unicode(s) => values::utf16_to_bytes(s),
-        _ => Vec::new(),
+/// The attachment's `__substg1.0_3701000D`, opened once and kept in its slot.
+fn object_storage(
+    st: &mut FileState,
+    message: NodeId,
+    num: u32,
+    create: bool,
+) -> Result<Arc<dyn Storage>> {
+    let parent = attach_storage(st, message, num, create)?;
+    let writable = st.message(message)?.writable;
+    let slot = st
+        .message_mut(message)?
+        .state
+        .attachments
+        .slots
+        .get_mut(&num)
+        .ok_or_else(gone)?;
+    if let Some(h) = &slot.handles.object {
+        return Ok(h.clone());
     }
+    let mode = if writable { STGM_READWRITE } else { STGM_READ } | STGM_SHARE_EXCLUSIVE;
+    let handle = parent.open_storage(codec::ATTACH_OBJECT_STORAGE, mode)?;
+    slot.handles.object = Some(handle.clone());
+    Ok(handle)
 }
 
-fn stream_compatible(have: u32, want: u32) -> bool {
-    have == want || (is_string(have) && is_string(want) && have & MV_FLAG == 0)
-}
-
-/// Converts stream content between string widths (in memory, up to [`CONVERT_LIMIT`]).
-fn convert_stream(content: Blob, from: u32, to: u32, cp: u32) -> Result<Blob> {
-    if from == to || !is_string(from) || !is_string(to) {
-        return Ok(content);
-    }
-    if content.len() > CONVERT_LIMIT {
-        return err(
-            ErrorKind::NotEnoughMemory,
-            "string too large to convert between widths",
-        );
-    }
-    let bytes = content.to_vec()?;
-    let value = values::decode_single(from, &bytes).expect("string type");
-    let converted = convert_value(value, to, cp)?;
-    Ok(Blob::from_vec(value_bytes(&converted)))
-}
-
-// ===== writing =====
-
-/// Writes a bag into `storage`: removes streams of deleted or replaced values, writes
-/// changed values, then the property stream.
-fn write_bag(
-    storage: &dyn Storage,
-    bag: &mut PropBag,
-    kind: HeaderKind,
-    counters: &Counters,
-) -> Result<()> {
-    for stale in bag.stale_streams() {
-        for name in values::stream_names(stale.tag, stale.indexed) {
-            match storage.destroy_element(&name) {
-                Ok(()) => {}
-                Err(e) if e.kind == ErrorKind::StgFileNotFound => {}
-                Err(e) => return Err(e),
+/// Properties the file must carry that the message computes: set before it is written.
+fn materialize_message_props(st: &mut FileState, node: NodeId) -> Result<()> {
+    let computed = {
+        let m = st.message(node)?;
+        st.message_computed(node, m)?
+    };
+    let m = st.message_mut(node)?;
+    let props = &mut m.state.props;
+    for c in computed {
+        let stored = props.get(prop_id(c.tag));
+        let needed = match stored {
+            None => prop_id(c.tag) == prop_id(PR_MESSAGE_FLAGS) || c.overrides,
+            Some(e) => {
+                c.overrides && !matches!(&e.slot, Slot::Value(v) if *v == c.value && e.tag == c.tag)
             }
+        };
+        if needed {
+            let flags = if prop_id(c.tag) == prop_id(PR_MESSAGE_FLAGS) {
+                DEFAULT_FLAGS
+            } else {
+                c.flags
+            };
+            props.set_with_flags(c.tag, flags, Slot::Value(c.value));
         }
     }
-    let mut entries = Vec::with_capacity(bag.len());
-    let mut stored = BTreeMap::new();
-    for e in bag.iter() {
-        let tag = e.tag;
-        let ty = prop_type(tag);
-        let (body, indexed) = match &e.slot {
-            Slot::Value(v) if !is_stream_type(ty) => (EntryBody::Inline(v.clone()), 0),
-            Slot::Value(v) => {
-                let enc = values::encode(tag, v).ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidType,
-                        format!("cannot store property 0x{tag:08X}"),
-                    )
-                })?;
-                if e.dirty {
-                    storage
-                        .write_stream(&codec::value_stream_name(tag), &Blob::from_vec(enc.main))?;
-                    for (name, bytes) in &enc.indexed {
-                        storage.write_stream(name, &Blob::from_vec(bytes.clone()))?;
-                    }
-                }
-                (EntryBody::Stream { size: enc.size }, enc.indexed.len())
-            }
-            Slot::Large(blob) => {
-                if e.dirty {
-                    storage.write_stream(&codec::value_stream_name(tag), blob)?;
-                }
-                let terminator = match ty {
-                    PT_UNICODE => 2,
-                    PT_STRING8 => 1,
-                    _ => 0,
-                };
-                (
-                    EntryBody::Stream {
-                        size: u32::try_from(blob.len() + terminator).unwrap_or(u32::MAX),
-                    },
-                    0,
-                )
-            }
-            Slot::Object { reserved } => (
-                EntryBody::Object {
-                    reserved: *reserved,
-                },
-                0,
-            ),
-        };
-        entries.push(Entry {
-            tag,
-            flags: e.flags,
-            body,
-        });
-        stored.insert(prop_id(tag), Stored { tag, indexed });
-    }
-    let bytes = codec::write_properties(kind, counters, &entries);
-    storage.write_stream(codec::PROPERTIES_STREAM, &Blob::from_vec(bytes))?;
-    bag.mark_saved(stored);
     Ok(())
+}
+
+fn save_top_level(st: &mut FileState, node: NodeId) -> Result<()> {
+    let unicode = st.unicode;
+    let no_commit = st.no_istg_commit;
+    if !st.message(node)?.writable {
+        return Err(read_only("message"));
+    }
+    materialize_message_props(st, node)?;
+    let m = st.message_mut(node)?;
+    let storage = m.storage.clone().ok_or_else(gone)?;
+    write_message_state(&mut m.state, &storage, HeaderKind::TopLevel, unicode)?;
+    m.state.recipients.touched = false;
+    m.state.attachments.touched = false;
+    if storage.stat()?.clsid == [0; 16] {
+        storage.set_class(CLSID_MAIL_MESSAGE)?;
+    }
+    if !no_commit {
+        storage.commit(STGC_DEFAULT)?;
+    }
+    Ok(())
+}
+
+/// An embedded message's `SaveChanges` publishes it to its attachment (saved with the
+/// attachment's `SaveChanges`, then the message's).
+fn save_embedded(st: &mut FileState, node: NodeId) -> Result<()> {
+    if !st.message(node)?.writable {
+        return Err(read_only("message"));
+    }
+    materialize_message_props(st, node)?;
+    let m = st.message(node)?;
+    let parent = m.parent.ok_or_else(gone)?;
+    let state = m.state.clone();
+    let a = st.attach_mut(parent)?;
+    a.working.object = AttachObject::Message(Box::new(state));
+    if a.working.props.get(prop_id(PR_ATTACH_DATA_OBJ)).is_none() {
+        a.working
+            .props
+            .set(PR_ATTACH_DATA_OBJ, Slot::Object { reserved: 1 });
+    }
+    Ok(())
+}
+
+/// An attachment's `SaveChanges` publishes it to its message (written at the message's
+/// `SaveChanges`).
+fn save_attachment(st: &mut FileState, node: NodeId) -> Result<()> {
+    let a = st.attach_mut(node)?;
+    if !a.writable {
+        return Err(read_only("attachment"));
+    }
+    let ro = PROPATTR_READABLE;
+    let num = a.num;
+    if a.working.props.long(PR_ATTACH_NUM) != Some(num as i32) {
+        a.working
+            .props
+            .set_with_flags(PR_ATTACH_NUM, ro, Slot::Value(PropValue::Long(num as i32)));
+    }
+    if a.working.props.get(prop_id(PR_OBJECT_TYPE)).is_none() {
+        a.working.props.set_with_flags(
+            PR_OBJECT_TYPE,
+            ro,
+            Slot::Value(PropValue::Long(MAPI_ATTACH as i32)),
+        );
+    }
+    let (message, working) = (a.message, a.working.clone());
+    let attachments = &mut st.message_mut(message)?.state.attachments;
+    let slot = attachments.slots.get_mut(&num).ok_or_else(gone)?;
+    if slot.deleted {
+        return err(ErrorKind::ObjectDeleted, "the attachment was deleted");
+    }
+    slot.committed = Some(working);
+    slot.dirty = true;
+    attachments.touched = true;
+    attachments.changed = true;
+    Ok(())
+}
+
+// ===== table rows =====
+
+/// A row's properties: large streamed values are left out (read them through the object).
+/// Values still in the storage are read while `budget` (bytes, for the whole table) lasts:
+/// a table of many attachments would otherwise hold all their data, and a damaged file's
+/// data streams can all claim the same sectors.
+fn row_props(bag: &PropBag, budget: &mut u64) -> Vec<(u32, PropValue)> {
+    bag.iter()
+        .filter(|e| prop_type(e.tag) != PT_OBJECT)
+        .filter_map(|e| {
+            let value = match &e.slot {
+                Slot::Value(v) => v.clone(),
+                Slot::Large(blob) if blob.len() <= GETPROPS_LIMIT && blob.len() <= *budget => {
+                    *budget -= blob.len();
+                    values::decode_single(prop_type(e.tag), &blob.to_vec().ok()?)?
+                }
+                _ => return None,
+            };
+            Some((e.tag, value))
+        })
+        .collect()
+}
+
+/// Puts `(tag, value)` in a row unless its id is there (or replaces it when `replace`).
+fn put(props: &mut Vec<(u32, PropValue)>, tag: u32, value: PropValue, replace: bool) {
+    match props.iter_mut().find(|(t, _)| prop_id(*t) == prop_id(tag)) {
+        Some(slot) if replace => *slot = (tag, value),
+        Some(_) => {}
+        None => props.push((tag, value)),
+    }
+}
+
+fn columns(rows: &[TableRow], first: &[u32], skip: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut out: Vec<u32> = first.to_vec();
+    for row in rows {
+        for (tag, _) in &row.props {
+            if !skip(*tag) && !out.iter().any(|t| prop_id(*t) == prop_id(*tag)) {
+                out.push(*tag);
+            }
+        }
+    }
+    out
+}
+
+fn recipient_rows(recipients: &Recipients, version: u64, cp: u32) -> Rows {
+    let mut budget = EAGER_BUDGET;
+    let rows: Vec<TableRow> = recipients
+        .rows
+        .iter()
+        .zip(recipients.instance_keys())
+        .map(|(r, key)| {
+            let mut props = row_props(&r.props, &mut budget);
+            put(&mut props, PR_ROWID, PropValue::Long(r.row_id as i32), true);
+            // Unique among the rows: a stored key only when no other row has it.
+            put(&mut props, PR_INSTANCE_KEY, PropValue::Binary(key), true);
+            put(
+                &mut props,
+                PR_OBJECT_TYPE,
+                PropValue::Long(MAPI_MAILUSER as i32),
+                false,
+            );
+            TableRow {
+                key: r.row_id,
+                props,
+            }
+        })
+        .collect();
+    let all = columns(&rows, &[PR_ROWID], |_| false);
+    Rows {
+        version,
+        default_columns: Arc::new(all.clone()),
+        all_columns: Arc::new(all),
+        rows: Arc::new(rows),
+        codepage: cp,
+    }
+}
+
+fn attachment_rows(attachments: &Attachments, version: u64, cp: u32, unicode: bool) -> Rows {
+    let mut budget = EAGER_BUDGET;
+    let rows: Vec<TableRow> = attachments
+        .visible()
+        .map(|(num, bag)| {
+            let mut props = row_props(bag, &mut budget);
+            put(&mut props, PR_ATTACH_NUM, PropValue::Long(num as i32), true);
+            put(
+                &mut props,
+                PR_INSTANCE_KEY,
+                PropValue::Binary(num.to_le_bytes().to_vec()),
+                true,
+            );
+            put(
+                &mut props,
+                PR_RECORD_KEY,
+                PropValue::Binary(num.to_le_bytes().to_vec()),
+                false,
+            );
+            put(
+                &mut props,
+                PR_OBJECT_TYPE,
+                PropValue::Long(MAPI_ATTACH as i32),
+                false,
+            );
+            for c in attach_defaults(unicode) {
+                put(&mut props, c.tag, c.value, false);
+            }
+            put(
+                &mut props,
+                PR_ATTACH_SIZE,
+                PropValue::Long(attach_size(bag) as i32),
+                true,
+            );
+            TableRow { key: num, props }
+        })
+        .collect();
+    let first = [
+        PR_ATTACH_NUM,
+        PR_INSTANCE_KEY,
+        PR_RECORD_KEY,
+        PR_RENDERING_POSITION,
+    ];
+    let all = columns(&rows, &first, |_| false);
+    let default = columns(&rows, &first, |tag| {
+        prop_id(tag) == prop_id(PR_ATTACH_DATA_BIN)
+    });
+    Rows {
+        version,
+        default_columns: Arc::new(default),
+        all_columns: Arc::new(all),
+        rows: Arc::new(rows),
+        codepage: cp,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::docfile::create_file;
-
-    const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
 
     fn bag_with(values: &[(u32, i32)]) -> PropBag {
         let mut bag = PropBag::default();
@@ -1106,7 +1471,7 @@ mod tests {
                 (PR_INTERNET_CPID, 50220),
                 (PR_MESSAGE_LOCALE_ID, 1041)
             ])),
-            932
+            Some(932)
         );
         // ASCII_UTF-8_CP1252_LCID1031.msg: 1252 bytes under a declared UTF-8.
         assert_eq!(
@@ -1114,137 +1479,290 @@ mod tests {
                 (PR_INTERNET_CPID, 65001),
                 (PR_MESSAGE_LOCALE_ID, 1031)
             ])),
-            1252
+            Some(1252)
         );
-        assert_eq!(codepage_of(&bag_with(&[(PR_INTERNET_CPID, 28591)])), 1252);
-        assert_eq!(codepage_of(&bag_with(&[(PR_INTERNET_CPID, 1251)])), 1251);
+        assert_eq!(codepage_of(&bag_with(&[(PR_INTERNET_CPID, 28591)])), None);
+        assert_eq!(
+            codepage_of(&bag_with(&[(PR_INTERNET_CPID, 1251)])),
+            Some(1251)
+        );
         assert_eq!(
             codepage_of(&bag_with(&[
                 (PR_MESSAGE_CODEPAGE, 1250),
                 (PR_INTERNET_CPID, 1251)
             ])),
-            1250
+            Some(1250)
         );
     }
 
-    fn write(storage: &dyn Storage, name: &str, bytes: &[u8]) {
-        storage
-            .write_stream(name, &Blob::from_vec(bytes.to_vec()))
-            .unwrap();
+    fn unicode(text: &str) -> PropValue {
+        PropValue::Unicode(text.encode_utf16().collect())
     }
 
-    fn entry(tag: u32, size: u32) -> Entry {
-        Entry {
-            tag,
-            flags: DEFAULT_FLAGS,
-            body: EntryBody::Stream { size },
+    fn text(file: &MsgFile, node: NodeId, tag: u32) -> String {
+        match &file.get_props(node, Some(&[tag]), true).unwrap()[0] {
+            PropOut::Value(_, PropValue::Unicode(u)) => String::from_utf16(u).unwrap(),
+            other => panic!("{other:?}"),
         }
     }
 
-    #[test]
-    fn values_that_cannot_be_loaded_are_warnings_not_a_failed_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
-        // 17,500 values: a length stream over 64 KB made the whole open fail.
-        let many = 0x8001_101F;
-        // Over 1 MB of lengths: left out, the rest of the message still opens.
-        let too_many = 0x8002_1102;
-        let subject = 0x0037_001F;
-        let entries = vec![
-            entry(many, 70_000),
-            entry(too_many, 1_100_000),
-            entry(subject, 6),
-        ];
-        write(root.as_ref(), &codec::value_stream_name(many), &[2; 70_000]);
-        write(
-            root.as_ref(),
-            &codec::value_stream_name(too_many),
-            &vec![0; 1_100_000],
-        );
-        write(root.as_ref(), &codec::value_stream_name(subject), b"h\0i\0");
-        let bytes = codec::write_properties(HeaderKind::TopLevel, &Counters::default(), &entries);
-        write(root.as_ref(), codec::PROPERTIES_STREAM, &bytes);
-
-        let (file, node) = MsgFile::open(root, true, true).unwrap();
-        file.with(|st| {
-            let m = st.message(node)?;
-            match m.props.value(prop_id(many), PT_MV_UNICODE) {
-                Some(PropValue::MvUnicode(v)) => assert_eq!(v.len(), 17_500),
-                other => panic!("{other:?}"),
-            }
-            assert!(m.props.get(prop_id(too_many)).is_none());
-            assert!(m.props.get(prop_id(subject)).is_some());
-            // One warning per missing value stream, kept to a bounded number.
-            assert_eq!(m.warnings.len(), MAX_WARNINGS + 1, "{:?}", &m.warnings[..3]);
-            assert!(m.warnings.last().unwrap().contains("more warnings"));
-            Ok(())
-        })
-        .unwrap();
+    fn long(file: &MsgFile, node: NodeId, tag: u32) -> Option<i32> {
+        match &file.get_props(node, Some(&[tag]), true).unwrap()[0] {
+            PropOut::Value(_, PropValue::Long(v)) => Some(*v),
+            _ => None,
+        }
     }
 
+    /// Recipients, an attachment by value and an embedded message holding another, saved
+    /// inner first, then read back after reopening.
     #[test]
-    fn loading_stops_at_the_budget() {
+    fn recipients_attachments_and_nested_embedded_messages_round_trip() {
+        use crate::storage::docfile::{create_file, open_file};
+        const SUBJECT: u32 = 0x0037_001F;
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
+        let path = dir.path().join("tree.msg");
+        let rw = STGM_READWRITE | STGM_TRANSACTED;
+        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let (file, top) = MsgFile::open(root, true, false).unwrap();
+        file.set_props(top, vec![(SUBJECT, unicode("outer"))])
+            .unwrap();
+        let name = |n: &str, kind: u32| {
+            vec![
+                (PR_DISPLAY_NAME_W, unicode(n)),
+                (PR_RECIPIENT_TYPE, PropValue::Long(kind as i32)),
+            ]
+        };
+        file.modify_recipients(
+            top,
+            MODRECIP_ADD,
+            vec![
+                name("Ann", MAPI_TO),
+                name("Bob", MAPI_CC),
+                name("Cy", MAPI_TO),
+            ],
         )
         .unwrap();
-        let body = 0x1000_001F;
-        let guid = 0x8003_0048;
-        let longs = 0x8004_1003;
-        let entries = vec![entry(body, 402), entry(guid, 16), entry(longs, 400)];
-        write(root.as_ref(), &codec::value_stream_name(body), &[0x41; 400]);
-        write(root.as_ref(), &codec::value_stream_name(guid), &[9; 16]);
-        write(root.as_ref(), &codec::value_stream_name(longs), &[1; 400]);
-        let elements = root.elements().unwrap();
-        let mut bag = PropBag::default();
-        let mut warnings = Vec::new();
-        // Room for the GUID only: the string stays in the storage (still readable), the
-        // multi-valued property is left out.
-        read_bag(
-            root.as_ref(),
-            &entries,
-            &elements,
-            &mut bag,
-            &mut warnings,
-            100,
+        file.modify_recipients(
+            top,
+            MODRECIP_REMOVE,
+            vec![vec![(PR_ROWID, PropValue::Long(1))]],
         )
         .unwrap();
-        assert!(matches!(
-            bag.get(prop_id(body)).unwrap().slot,
-            Slot::Large(_)
-        ));
+
+        let (n0, a0) = file.create_attach(top).unwrap();
+        file.set_props(
+            a0,
+            vec![
+                (PR_ATTACH_METHOD, PropValue::Long(ATTACH_BY_VALUE as i32)),
+                (PR_ATTACH_DATA_BIN, PropValue::Binary(vec![1, 2, 3])),
+            ],
+        )
+        .unwrap();
+        file.save(a0).unwrap();
+        let (n1, a1) = file.create_attach(top).unwrap();
+        file.set_props(
+            a1,
+            vec![(
+                PR_ATTACH_METHOD,
+                PropValue::Long(ATTACH_EMBEDDED_MSG as i32),
+            )],
+        )
+        .unwrap();
+        let e1 = file.open_embedded(a1, true, true).unwrap();
+        file.set_props(e1, vec![(SUBJECT, unicode("middle"))])
+            .unwrap();
+        file.modify_recipients(e1, 0, vec![name("Dee", MAPI_BCC)])
+            .unwrap();
+        let (_, a2) = file.create_attach(e1).unwrap();
+        file.set_props(
+            a2,
+            vec![(
+                PR_ATTACH_METHOD,
+                PropValue::Long(ATTACH_EMBEDDED_MSG as i32),
+            )],
+        )
+        .unwrap();
+        let e2 = file.open_embedded(a2, true, true).unwrap();
+        file.set_props(e2, vec![(SUBJECT, unicode("inner"))])
+            .unwrap();
+        for node in [e2, a2, e1, a1] {
+            file.save(node).unwrap();
+        }
+        // Not visible in the table before the message's own save.
         assert_eq!(
-            bag.value(prop_id(guid), PT_CLSID),
-            Some(&PropValue::Clsid([9; 16]))
+            file.table_rows(top, TableKind::Attachments)
+                .unwrap()
+                .rows
+                .len(),
+            0
         );
-        assert!(bag.get(prop_id(longs)).is_none());
+        file.save(top).unwrap();
+        assert_eq!(
+            file.table_rows(top, TableKind::Attachments)
+                .unwrap()
+                .rows
+                .len(),
+            2
+        );
+        assert_eq!(text(&file, top, PR_DISPLAY_TO_W), "Ann; Cy");
+        drop(file.close());
+
+        let root = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        let (file, top) = MsgFile::open(root, false, false).unwrap();
+        assert_eq!(text(&file, top, SUBJECT), "outer");
+        assert_eq!(text(&file, top, PR_DISPLAY_CC_W), "");
+        let rows = file.table_rows(top, TableKind::Recipients).unwrap();
+        let names: Vec<_> = rows
+            .rows
+            .iter()
+            .map(|r| {
+                r.props
+                    .iter()
+                    .find(|(t, _)| *t == PR_DISPLAY_NAME_W)
+                    .unwrap()
+                    .1
+                    .clone()
+            })
+            .collect();
+        assert_eq!(names, vec![unicode("Ann"), unicode("Cy")]);
+        let a0 = file.open_attach(top, n0, false, false).unwrap();
+        assert_eq!(
+            file.get_props(a0, Some(&[PR_ATTACH_DATA_BIN]), true)
+                .unwrap()[0],
+            PropOut::Value(PR_ATTACH_DATA_BIN, PropValue::Binary(vec![1, 2, 3]))
+        );
+        assert_eq!(long(&file, a0, PR_ATTACH_NUM), Some(n0 as i32));
+        let a1 = file.open_attach(top, n1, false, false).unwrap();
+        let e1 = file.open_embedded(a1, false, false).unwrap();
+        assert_eq!(text(&file, e1, SUBJECT), "middle");
+        assert_eq!(text(&file, e1, PR_DISPLAY_BCC_W), "Dee");
+        let inner_rows = file.table_rows(e1, TableKind::Attachments).unwrap();
+        assert_eq!(inner_rows.rows.len(), 1);
+        let a2 = file
+            .open_attach(e1, inner_rows.rows[0].key, false, false)
+            .unwrap();
+        let e2 = file.open_embedded(a2, false, false).unwrap();
+        assert_eq!(text(&file, e2, SUBJECT), "inner");
+        assert_eq!(
+            long(&file, top, PR_MESSAGE_FLAGS).map(|f| f as u32 & MSGFLAG_HASATTACH),
+            Some(MSGFLAG_HASATTACH)
+        );
+    }
+    /// What was seen reading an embedded message stays with it (it used to be dropped).
+    #[test]
+    fn an_embedded_message_keeps_its_reading_warnings() {
+        use crate::storage::docfile::{create_file, open_file};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("embedded.msg");
+        let rw = STGM_READWRITE | STGM_TRANSACTED;
+        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let (file, top) = MsgFile::open(root, true, false).unwrap();
+        let (num, a) = file.create_attach(top).unwrap();
+        file.set_props(
+            a,
+            vec![(
+                PR_ATTACH_METHOD,
+                PropValue::Long(ATTACH_EMBEDDED_MSG as i32),
+            )],
+        )
+        .unwrap();
+        let e = file.open_embedded(a, true, true).unwrap();
+        file.set_props(e, vec![(PR_SUBJECT_W, unicode("inner"))])
+            .unwrap();
+        for node in [e, a, top] {
+            file.save(node).unwrap();
+        }
+        drop(file.close());
+        // Five stray bytes after the embedded message's property entries.
+        {
+            let root = open_file(&path, rw).unwrap();
+            let mode = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
+            let attach = root
+                .open_storage(&codec::attachment_storage_name(num), mode)
+                .unwrap();
+            let object = attach
+                .open_storage(codec::ATTACH_OBJECT_STORAGE, mode)
+                .unwrap();
+            let mut bytes = object
+                .read_stream(codec::PROPERTIES_STREAM, 1 << 20)
+                .unwrap();
+            bytes.extend_from_slice(&[1, 2, 3, 4, 5]);
+            object
+                .write_stream(codec::PROPERTIES_STREAM, &Blob::from_vec(bytes))
+                .unwrap();
+            object.commit(STGC_DEFAULT).unwrap();
+            attach.commit(STGC_DEFAULT).unwrap();
+            root.commit(STGC_DEFAULT).unwrap();
+        }
+        let root = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        let (file, top) = MsgFile::open(root, false, false).unwrap();
+        let a = file.open_attach(top, num, false, false).unwrap();
+        let e = file.open_embedded(a, false, false).unwrap();
+        assert_eq!(text(&file, e, PR_SUBJECT_W), "inner");
+        let warnings = file.with(|st| Ok(st.message(e)?.warnings.clone())).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        // With the full budget everything is in memory.
-        let mut bag = PropBag::default();
-        read_bag(
-            root.as_ref(),
-            &entries,
-            &elements,
-            &mut bag,
-            &mut Vec::new(),
-            EAGER_BUDGET,
-        )
-        .unwrap();
-        assert!(matches!(
-            bag.get(prop_id(body)).unwrap().slot,
-            Slot::Value(_)
-        ));
-        assert_eq!(
-            bag.value(prop_id(longs), PT_MV_LONG),
-            Some(&PropValue::MvLong(vec![0x0101_0101; 100]))
+        assert!(
+            warnings[0].contains("trailing bytes ignored"),
+            "{warnings:?}"
         );
+    }
+
+    /// Recipients that store one `PR_INSTANCE_KEY` between them (MSGReader's
+    /// `EmailWithAttachments.msg`) still have distinct keys in the table.
+    #[test]
+    fn recipient_rows_have_distinct_instance_keys() {
+        use super::super::recipients::RecipientRow;
+        let row = |row_id: u32| {
+            let mut props = PropBag::default();
+            props.set(
+                PR_INSTANCE_KEY,
+                Slot::Value(PropValue::Binary(vec![0xBC, 0xC3, 0xFF, 0x3F])),
+            );
+            RecipientRow {
+                row_id,
+                storage: Some(row_id),
+                props,
+            }
+        };
+        let recipients = Recipients {
+            rows: vec![row(0), row(1), row(2)],
+            ..Recipients::default()
+        };
+        let rows = recipient_rows(&recipients, 0, 1252);
+        let keys: Vec<&PropValue> = rows
+            .rows
+            .iter()
+            .map(|r| {
+                &r.props
+                    .iter()
+                    .find(|(t, _)| *t == PR_INSTANCE_KEY)
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [0u32, 1, 2]
+                .map(|n| PropValue::Binary(n.to_le_bytes().to_vec()))
+                .iter()
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// Values left in the storage go into table rows only while the table's budget lasts.
+    #[test]
+    fn table_rows_read_stored_values_within_a_budget() {
+        let mut bag = PropBag::default();
+        bag.set(PR_ATTACH_DATA_BIN, Slot::Large(Blob::from_vec(vec![1; 60])));
+        bag.set(0x3707_0102, Slot::Large(Blob::from_vec(vec![2; 60])));
+        bag.set(PR_ATTACH_METHOD, Slot::Value(PropValue::Long(1)));
+        let mut budget = 100;
+        let first = row_props(&bag, &mut budget);
+        assert_eq!(budget, 40);
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert!(first.iter().any(|(t, _)| *t == PR_ATTACH_METHOD));
+        // Spent: in-memory values still come, stored ones are left out.
+        let second = row_props(&bag, &mut budget);
+        assert_eq!(second, [(PR_ATTACH_METHOD, PropValue::Long(1))]);
     }
 }

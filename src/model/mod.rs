@@ -1,9 +1,14 @@
 //! The message model: property values, property bags, messages and their parts.
 #![forbid(unsafe_code)]
 
+pub mod attachments;
 pub mod bag;
+mod load;
 pub mod message;
 pub mod prop;
+pub mod props;
 pub mod propstream;
+pub mod recipients;
+mod save;
 pub mod strings;
 pub mod table;

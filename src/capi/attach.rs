@@ -1,0 +1,111 @@
+//! `IAttach`: attachments, their embedded messages and OLE storages.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use super::prop::PropObject;
+use crate::com::guids::*;
+use crate::com::mapimem::Allocators;
+use crate::com::object::{Class, ComObject};
+use crate::com::shells::{AttachShell, MessageShell, StorageShell};
+use crate::com::types::*;
+use crate::com::vtbl::IAttachVtbl;
+use crate::consts::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::message::{MsgFile, NodeId};
+use crate::model::prop::{prop_id, prop_type, tags::PR_ATTACH_DATA_OBJ};
+
+static ATTACH_VTBL: IAttachVtbl = crate::mapi_prop_vtbl!(IAttachVtbl, AttachShell {});
+
+impl Class for AttachShell {
+    type Vtbl = IAttachVtbl;
+    fn vtbl() -> &'static IAttachVtbl {
+        &ATTACH_VTBL
+    }
+    const IIDS: &'static [IID] = &[IID_IMAPIProp, IID_IAttachment];
+}
+
+impl PropObject for AttachShell {
+    fn file(&self) -> &Arc<MsgFile> {
+        &self.file
+    }
+    fn node(&self) -> NodeId {
+        self.node
+    }
+    fn alloc(&self) -> &Allocators {
+        &self.alloc
+    }
+    fn save(&self, _flags: ULONG) -> Result<()> {
+        self.file.save(self.node)
+    }
+
+    /// `PR_ATTACH_DATA_OBJ` opens as the embedded message (`IID_IMessage`) or the OLE
+    /// object's storage (`IID_IStorage`).
+    fn open_special(
+        obj: &ComObject<Self>,
+        tag: ULONG,
+        iid: &IID,
+        _options: ULONG,
+        flags: ULONG,
+    ) -> Option<Result<*mut c_void>> {
+        if prop_id(tag) != prop_id(PR_ATTACH_DATA_OBJ) || prop_type(tag) != PT_OBJECT {
+            return None;
+        }
+        let create = flags & MAPI_CREATE != 0;
+        let modify = flags & MAPI_MODIFY != 0;
+        Some(if *iid == IID_IMessage {
+            open_embedded(obj, create, modify)
+        } else if *iid == IID_IStorage {
+            obj.inner
+                .file
+                .open_object_storage(obj.inner.node, create, modify)
+                .map(|storage| {
+                    ComObject::into_raw(StorageShell {
+                        storage,
+                        keep: Some(obj.arc()),
+                    })
+                })
+        } else {
+            Err(Error::new(
+                ErrorKind::InterfaceNotSupported,
+                "PR_ATTACH_DATA_OBJ opens as IID_IMessage or IID_IStorage",
+            ))
+        })
+    }
+}
+
+/// The embedded message of an attachment, as an `IMessage`; a second open returns the
+/// same object (the first open's access wins).
+fn open_embedded(obj: &ComObject<AttachShell>, create: bool, modify: bool) -> Result<*mut c_void> {
+    let a = &obj.inner;
+    let mut open = a.embedded.lock();
+    if let Some(existing) = open.upgrade() {
+        return Ok(ComObject::arc_into_raw(existing));
+    }
+    let node = a.file.open_embedded(a.node, create, modify)?;
+    let message = ComObject::new_arc(MessageShell::new(
+        a.file.clone(),
+        node,
+        a.alloc,
+        None,
+        Some(obj.arc()),
+    ));
+    *open = Arc::downgrade(&message);
+    Ok(ComObject::arc_into_raw(message))
+}
+
+/// A new `IAttach` for an attachment node of `parent`.
+pub(crate) fn new_attach(
+    parent: &ComObject<MessageShell>,
+    num: u32,
+    node: NodeId,
+) -> Arc<ComObject<AttachShell>> {
+    ComObject::new_arc(AttachShell {
+        file: parent.inner.file.clone(),
+        node,
+        num,
+        alloc: parent.inner.alloc,
+        parent: parent.arc(),
+        embedded: parking_lot::Mutex::new(std::sync::Weak::new()),
+    })
+}
