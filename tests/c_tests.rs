@@ -173,3 +173,18 @@ fn api_errors_cpp() {
 fn abi_subclass_cpp() {
     compile_and_run("abi_subclass.cpp");
 }
+
+#[test]
+fn recipients_c() {
+    compile_and_run("recipients.c");
+}
+
+#[test]
+fn attachments_c() {
+    compile_and_run("attachments.c");
+}
+
+#[test]
+fn tables_cpp() {
+    compile_and_run("tables_cpp.cpp");
+}

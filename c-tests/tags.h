@@ -1,0 +1,93 @@
+/* tags.h - the property tags the C and C++ tests name, each guarded so that a header that
+   defines them (mapitags.h, once it exists) wins. */
+#ifndef IMSG_TEST_TAGS_H
+#define IMSG_TEST_TAGS_H
+
+#include "imessage.h"
+
+#ifndef PR_MESSAGE_FLAGS
+#define PR_MESSAGE_FLAGS PROP_TAG(PT_LONG, 0x0E07)
+#endif
+#ifndef PR_HASATTACH
+#define PR_HASATTACH PROP_TAG(PT_BOOLEAN, 0x0E1B)
+#endif
+#ifndef PR_SUBJECT_W
+#define PR_SUBJECT_W PROP_TAG(PT_UNICODE, 0x0037)
+#endif
+#ifndef PR_MESSAGE_CLASS_W
+#define PR_MESSAGE_CLASS_W PROP_TAG(PT_UNICODE, 0x001A)
+#endif
+#ifndef PR_BODY_W
+#define PR_BODY_W PROP_TAG(PT_UNICODE, 0x1000)
+#endif
+#ifndef PR_DISPLAY_TO_W
+#define PR_DISPLAY_TO_W PROP_TAG(PT_UNICODE, 0x0E04)
+#endif
+#ifndef PR_DISPLAY_CC_W
+#define PR_DISPLAY_CC_W PROP_TAG(PT_UNICODE, 0x0E03)
+#endif
+#ifndef PR_MESSAGE_RECIPIENTS
+#define PR_MESSAGE_RECIPIENTS PROP_TAG(PT_OBJECT, 0x0E12)
+#endif
+#ifndef PR_MESSAGE_ATTACHMENTS
+#define PR_MESSAGE_ATTACHMENTS PROP_TAG(PT_OBJECT, 0x0E13)
+#endif
+#ifndef PR_ROWID
+#define PR_ROWID PROP_TAG(PT_LONG, 0x3000)
+#endif
+#ifndef PR_DISPLAY_NAME_W
+#define PR_DISPLAY_NAME_W PROP_TAG(PT_UNICODE, 0x3001)
+#endif
+#ifndef PR_DISPLAY_NAME_A
+#define PR_DISPLAY_NAME_A PROP_TAG(PT_STRING8, 0x3001)
+#endif
+#ifndef PR_ADDRTYPE_W
+#define PR_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x3002)
+#endif
+#ifndef PR_EMAIL_ADDRESS_W
+#define PR_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x3003)
+#endif
+#ifndef PR_EMAIL_ADDRESS_A
+#define PR_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x3003)
+#endif
+#ifndef PR_RECIPIENT_TYPE
+#define PR_RECIPIENT_TYPE PROP_TAG(PT_LONG, 0x0C15)
+#endif
+#ifndef PR_ENTRYID
+#define PR_ENTRYID PROP_TAG(PT_BINARY, 0x0FFF)
+#endif
+#ifndef PR_OBJECT_TYPE
+#define PR_OBJECT_TYPE PROP_TAG(PT_LONG, 0x0FFE)
+#endif
+#ifndef PR_INSTANCE_KEY
+#define PR_INSTANCE_KEY PROP_TAG(PT_BINARY, 0x0FF6)
+#endif
+#ifndef PR_RECORD_KEY
+#define PR_RECORD_KEY PROP_TAG(PT_BINARY, 0x0FF9)
+#endif
+#ifndef PR_ATTACH_NUM
+#define PR_ATTACH_NUM PROP_TAG(PT_LONG, 0x0E21)
+#endif
+#ifndef PR_ATTACH_SIZE
+#define PR_ATTACH_SIZE PROP_TAG(PT_LONG, 0x0E20)
+#endif
+#ifndef PR_ATTACH_METHOD
+#define PR_ATTACH_METHOD PROP_TAG(PT_LONG, 0x3705)
+#endif
+#ifndef PR_ATTACH_DATA_BIN
+#define PR_ATTACH_DATA_BIN PROP_TAG(PT_BINARY, 0x3701)
+#endif
+#ifndef PR_ATTACH_DATA_OBJ
+#define PR_ATTACH_DATA_OBJ PROP_TAG(PT_OBJECT, 0x3701)
+#endif
+#ifndef PR_ATTACH_FILENAME_W
+#define PR_ATTACH_FILENAME_W PROP_TAG(PT_UNICODE, 0x3704)
+#endif
+#ifndef PR_ATTACH_LONG_FILENAME_W
+#define PR_ATTACH_LONG_FILENAME_W PROP_TAG(PT_UNICODE, 0x3707)
+#endif
+#ifndef PR_RENDERING_POSITION
+#define PR_RENDERING_POSITION PROP_TAG(PT_LONG, 0x370B)
+#endif
+
+#endif
