@@ -356,15 +356,45 @@ struct SlotAllocator {
     next: u64,
 }
 
+impl ScratchFile {
+    fn new(file: File) -> ScratchFile {
+        ScratchFile {
+            file,
+            slots: Mutex::new(SlotAllocator::default()),
+        }
+    }
+
+    fn allocate(&self) -> u64 {
+        let mut slots = self.slots.lock();
+        match slots.free.pop() {
+            Some(index) => index,
+            None => {
+                slots.next += 1;
+                slots.next - 1
+            }
+        }
+    }
+
+    fn release(&self, index: u64) {
+        let mut slots = self.slots.lock();
+        slots.free.push(index);
+        if slots.free.len() as u64 == slots.next && self.file.set_len(0).is_ok() {
+            // Nothing lives in the file any more (say, a commit moved a large stream into
+            // the compound file): emptied, it holds no disk space and the kernel drops its
+            // unwritten pages instead of writing them out. No slot is being written, since
+            // every slot is free.
+            slots.free.clear();
+            slots.next = 0;
+        }
+    }
+}
+
 fn scratch() -> Result<&'static ScratchFile> {
     static SCRATCH: OnceLock<std::result::Result<ScratchFile, String>> = OnceLock::new();
     SCRATCH
         .get_or_init(|| {
             tempfile::tempfile()
-                .map(|file| ScratchFile {
-                    file,
-                    slots: Mutex::new(SlotAllocator::default()),
-                })
+                .map(ScratchFile::new)
                 .map_err(|e| format!("cannot create the scratch file for large streams: {e}"))
         })
         .as_ref()
@@ -378,18 +408,9 @@ struct ScratchSlot {
 
 impl ScratchSlot {
     fn with(bytes: &[u8]) -> Result<ScratchSlot> {
-        let file = scratch()?;
-        let index = {
-            let mut slots = file.slots.lock();
-            match slots.free.pop() {
-                Some(index) => index,
-                None => {
-                    slots.next += 1;
-                    slots.next - 1
-                }
-            }
+        let slot = ScratchSlot {
+            index: scratch()?.allocate(),
         };
-        let slot = ScratchSlot { index };
         slot.write(0, bytes)?;
         Ok(slot)
     }
@@ -414,7 +435,7 @@ impl ScratchSlot {
 impl Drop for ScratchSlot {
     fn drop(&mut self) {
         if let Ok(file) = scratch() {
-            file.slots.lock().free.push(self.index);
+            file.release(self.index);
         }
     }
 }
@@ -470,6 +491,22 @@ mod tests {
         b.write_at(5, b"xyz").unwrap();
         snapshot.read_at(0, &mut buf).unwrap();
         assert_eq!(buf, piece);
+    }
+
+    #[test]
+    fn the_scratch_file_is_emptied_when_nothing_lives_in_it() {
+        let file = ScratchFile::new(tempfile::tempfile().unwrap());
+        let a = file.allocate();
+        let b = file.allocate();
+        crate::platform::write_all_at(&file.file, &[1u8; CHUNK], b * CHUNK as u64).unwrap();
+        assert_eq!(file.file.metadata().unwrap().len(), 2 * CHUNK as u64);
+        file.release(b);
+        assert_eq!(file.file.metadata().unwrap().len(), 2 * CHUNK as u64);
+        assert_eq!(file.allocate(), b);
+        file.release(a);
+        file.release(b);
+        assert_eq!(file.file.metadata().unwrap().len(), 0);
+        assert_eq!(file.allocate(), 0);
     }
 
     struct Source(Vec<u8>);

@@ -127,6 +127,9 @@ struct WsInner {
     open: HashMap<NodeId, usize>,
     /// Set by changes since the last commit or revert.
     dirty: bool,
+    /// For a file target: the file on disk holds `base`. Clear only for a transacted
+    /// create over an existing file, which replaces that file at its first commit.
+    on_disk: bool,
 }
 
 pub struct Workspace {
@@ -142,6 +145,7 @@ impl Workspace {
                 target,
                 open: HashMap::new(),
                 dirty: false,
+                on_disk: true,
             }),
         })
     }
@@ -160,12 +164,17 @@ impl Workspace {
         let mut inner = self.inner.lock();
         let snapshot = inner.working.clone();
         match &inner.target {
+            Target::File { .. } if !inner.dirty && inner.on_disk => {
+                // Nothing changed since the file was written (a `Commit` right after
+                // `SaveChanges`, which commits too): rewriting it would copy every byte again.
+            }
             Target::File { path, version } => {
                 let version = image::version_for(&snapshot, *version);
                 let base = publish_file(path, &snapshot, version)?;
                 let rebased = Arc::new(image::rebase(&snapshot, &base, Path::new("/")));
                 inner.base = rebased.clone();
                 inner.working = rebased;
+                inner.on_disk = true;
             }
             Target::Parent { parent, path, id } => {
                 let mut p = parent.inner.lock();
@@ -319,12 +328,7 @@ fn publish_file(path: &Path, tree: &DirNode, version: cfb::Version) -> Result<Ar
         .persist(path)
         .map_err(|e| Error::io("replacing the original file", &e.error))?;
     crate::platform::sync_dir(&dir).map_err(|e| Error::io("syncing the directory", &e))?;
-    let size = file
-        .metadata()
-        .map_err(|e| Error::io("reading the new file", &e))?
-        .len();
-    let (base, _) = image::open_base(Box::new(file), size)?;
-    Ok(base)
+    Ok(image::written_base(Box::new(file), version))
 }
 
 fn access_of(mode: u32) -> Result<u32> {
@@ -425,7 +429,8 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
         );
     }
     let tree = Arc::new(DirNode::new());
-    if !exists || mode & STGM_TRANSACTED == 0 {
+    let publish_now = !exists || mode & STGM_TRANSACTED == 0;
+    if publish_now {
         // The file exists from now on; a transacted create over an existing file replaces
         // it only at commit.
         publish_file(path, &DirNode::new(), version)?;
@@ -437,6 +442,7 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
             version,
         },
     );
+    ws.inner.lock().on_disk = publish_now;
     Ok(DocStorage::root(ws, tree.id, path, mode))
 }
 
@@ -1207,6 +1213,64 @@ mod tests {
         );
         root.rename_element("x", "y").unwrap();
         assert!(root.open_stream("y", RW).is_ok());
+    }
+
+    #[test]
+    fn after_a_commit_content_is_read_from_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut s = root.create_stream("big", RW).unwrap();
+        write_all(s.as_mut(), &big);
+        drop(s);
+        root.commit(STGC_DEFAULT).unwrap();
+        let mut s = root.open_stream("big", RW).unwrap();
+        assert_eq!(read_all(s.as_mut()), big);
+        // Changing it after the commit copies only what is written.
+        s.seek(SeekFrom::Start(1_000_000)).unwrap();
+        write_all(s.as_mut(), b"changed");
+        drop(s);
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        let again = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        let mut s = again
+            .open_stream("big", STGM_READ | STGM_SHARE_EXCLUSIVE)
+            .unwrap();
+        let mut want = big;
+        want[1_000_000..1_000_007].copy_from_slice(b"changed");
+        assert_eq!(read_all(s.as_mut()), want);
+    }
+
+    #[test]
+    fn a_commit_without_changes_leaves_the_file_alone() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let mut s = root.create_stream("x", RW).unwrap();
+        write_all(s.as_mut(), b"data");
+        drop(s);
+        root.commit(STGC_DEFAULT).unwrap();
+        // Each publish renames a new file over the old one, so the inode tells.
+        let inode = std::fs::metadata(&path).unwrap().ino();
+        root.commit(STGC_DEFAULT).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+        root.set_state_bits(1, 1).unwrap();
+        root.commit(STGC_DEFAULT).unwrap();
+        assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
+        drop(root);
+
+        // A transacted create over an existing file replaces it at the first commit, even
+        // with nothing written.
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        let again = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        assert!(again.elements().unwrap().is_empty());
     }
 
     #[test]

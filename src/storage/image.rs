@@ -27,8 +27,44 @@ const MAX_DEPTH: usize = 256;
 
 /// A compound file opened read-only: the committed content streams point into.
 pub struct BaseFile {
-    cfb: Mutex<cfb::CompoundFile<Box<dyn ReadSeek>>>,
+    cfb: Mutex<Parsed>,
     pub version: cfb::Version,
+}
+
+type Cfb = cfb::CompoundFile<Box<dyn ReadSeek>>;
+
+/// A base file is parsed when first read: `cfb` holds the whole FAT and, while opening,
+/// a set of every sector (about 40 MiB for a 1 GiB file with 512-byte sectors), which a
+/// file we just wrote and may never read again need not cost.
+enum Parsed {
+    Pending(Box<dyn ReadSeek>),
+    Open(Box<Cfb>),
+    Failed(Error),
+}
+
+impl BaseFile {
+    /// The parsed file, parsing it now if needed.
+    fn parsed(parsed: &mut Parsed) -> Result<&mut Cfb> {
+        if matches!(parsed, Parsed::Pending(_)) {
+            // A parse that panics leaves this error behind.
+            let interrupted = Error::new(
+                ErrorKind::StgDocfileCorrupt,
+                "parsing the compound file was interrupted",
+            );
+            if let Parsed::Pending(reader) = std::mem::replace(parsed, Parsed::Failed(interrupted))
+            {
+                *parsed = match open_cfb(reader) {
+                    Ok(cfb) => Parsed::Open(Box::new(cfb)),
+                    Err(e) => Parsed::Failed(e),
+                };
+            }
+        }
+        match parsed {
+            Parsed::Open(cfb) => Ok(cfb),
+            Parsed::Failed(e) => Err(e.clone()),
+            Parsed::Pending(_) => unreachable!("parsed above"),
+        }
+    }
 }
 
 struct BaseStream {
@@ -38,7 +74,8 @@ struct BaseStream {
 
 impl ReadAt for BaseStream {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut cfb = self.file.cfb.lock();
+        let mut parsed = self.file.cfb.lock();
+        let cfb = BaseFile::parsed(&mut parsed)?;
         let mut stream = cfb
             .open_stream(&self.path)
             .map_err(|e| Error::io("reading the compound file", &e))?;
@@ -64,19 +101,32 @@ fn corrupt(e: &std::io::Error) -> Error {
     )
 }
 
-/// Opens a compound file for reading and returns it with its directory as a tree.
-pub fn open_base(reader: Box<dyn ReadSeek>, size: u64) -> Result<(Arc<BaseFile>, DirNode)> {
-    let cfb = cfb::OpenOptions::new()
+fn open_cfb(reader: Box<dyn ReadSeek>) -> Result<Cfb> {
+    cfb::OpenOptions::new()
         .max_buffer_size(CFB_BUFFER)
         .open_with(reader)
-        .map_err(|e| corrupt(&e))?;
+        .map_err(|e| corrupt(&e))
+}
+
+/// Opens a compound file for reading and returns it with its directory as a tree.
+pub fn open_base(reader: Box<dyn ReadSeek>, size: u64) -> Result<(Arc<BaseFile>, DirNode)> {
+    let cfb = open_cfb(reader)?;
     let version = cfb.version();
     let base = Arc::new(BaseFile {
-        cfb: Mutex::new(cfb),
+        cfb: Mutex::new(Parsed::Open(Box::new(cfb))),
         version,
     });
     let root = read_tree(&base, size)?;
     Ok((base, root))
+}
+
+/// A compound file this module just wrote (with `version`), parsed only when a stream
+/// of it is first read.
+pub fn written_base(reader: Box<dyn ReadSeek>, version: cfb::Version) -> Arc<BaseFile> {
+    Arc::new(BaseFile {
+        cfb: Mutex::new(Parsed::Pending(reader)),
+        version,
+    })
 }
 
 fn times(entry: &cfb::Entry) -> (u64, u64) {
@@ -87,7 +137,8 @@ fn times(entry: &cfb::Entry) -> (u64, u64) {
 }
 
 fn read_tree(base: &Arc<BaseFile>, size: u64) -> Result<DirNode> {
-    let cfb = base.cfb.lock();
+    let mut parsed = base.cfb.lock();
+    let cfb = BaseFile::parsed(&mut parsed)?;
     let root_entry = cfb.root_entry();
     let (ctime, mtime) = times(&root_entry);
     let mut root = DirNode {
