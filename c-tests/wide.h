@@ -7,7 +7,7 @@
 
 /* A UTF-16 copy of an ASCII string (at most 127 characters), in a ring of 16 buffers so
    that several can be live at once. */
-static WCHAR *W(const char *s)
+static inline WCHAR *W(const char *s)
 {
     static WCHAR ring[16][128];
     static int next = 0;
@@ -20,7 +20,7 @@ static WCHAR *W(const char *s)
 }
 
 /* Whether a UTF-16 string equals an ASCII one; NULL equals nothing. */
-static int wide_eq(const WCHAR *w, const char *s)
+static inline int wide_eq(const WCHAR *w, const char *s)
 {
     if (!w)
         return 0;

@@ -188,3 +188,8 @@ fn attachments_c() {
 fn tables_cpp() {
     compile_and_run("tables_cpp.cpp");
 }
+
+#[test]
+fn named_c() {
+    compile_and_run("named.c");
+}

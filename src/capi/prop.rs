@@ -13,6 +13,7 @@ use crate::com::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
+use crate::model::names::NameFilter;
 use crate::model::prop::{PropValue, prop_type};
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
@@ -326,31 +327,96 @@ pub unsafe extern "system" fn copy_props<T: PropObject>(
     crate::try_slot!(T, this, |_obj| not_yet("CopyProps"))
 }
 
+/// Both forms: names for the caller's tags (`*tags` non-NULL), or every name passing the
+/// flags and the property-set filter, with a new tag array written to `*tags`.
 pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
     this: *mut c_void,
-    _tags: *mut *mut SPropTagArray,
-    _guid: *mut GUID,
-    _flags: ULONG,
+    tags: *mut *mut SPropTagArray,
+    guid: *mut GUID,
+    flags: ULONG,
     count: *mut ULONG,
     names: *mut *mut *mut MAPINAMEID,
 ) -> HRESULT {
     // SAFETY: out-parameters are NULL or the caller's.
-    if let Some(count) = unsafe { OutParam::new(count) } {
+    let count = unsafe { OutParam::new(count) };
+    if let Some(count) = &count {
         count.set(0);
     }
     // SAFETY: as above.
     unsafe { clear_out(names) };
-    crate::try_slot!(T, this, |_obj| not_yet("GetNamesFromIDs"))
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `tags` is NULL or the caller's in/out tag-array pointer.
+        let (Some(tags), Some(count)) = (unsafe { tags.as_mut() }, count) else {
+            return Err(invalid("NULL tag-array pointer or count"));
+        };
+        // SAFETY: `names` was checked non-NULL by `out_ptr`.
+        let names = unsafe { out_ptr(names) }.ok_or_else(|| invalid("NULL names out-parameter"))?;
+        unknown_flags(flags, MAPI_NO_IDS | MAPI_NO_STRINGS)?;
+        let (file, node, alloc) = (obj.inner.file(), obj.inner.node(), obj.inner.alloc());
+        // SAFETY: `*tags` is NULL or the caller's tag array.
+        match unsafe { marshal::tags_in(*tags) }? {
+            Some(wanted) => {
+                if wanted.is_empty() {
+                    return Err(invalid("an empty tag array"));
+                }
+                let (found, missing) = file.names_from_tags(node, &wanted)?;
+                names.set(crate::com::names::names_out(alloc, &found)?);
+                count.set(found.len() as ULONG);
+                Ok(if missing {
+                    MAPI_W_ERRORS_RETURNED
+                } else {
+                    S_OK
+                })
+            }
+            None => {
+                let filter = NameFilter {
+                    no_ids: flags & MAPI_NO_IDS != 0,
+                    no_strings: flags & MAPI_NO_STRINGS != 0,
+                    // SAFETY: `guid` is NULL or the caller's GUID.
+                    guid: unsafe { guid.as_ref() }.map(|g| g.to_bytes()),
+                };
+                let all = file.enumerate_names(node, &filter)?;
+                let (new_tags, new_names) = crate::com::names::enumerated_out(alloc, &all)?;
+                *tags = new_tags;
+                names.set(new_names);
+                count.set(all.len() as ULONG);
+                Ok(S_OK)
+            }
+        }
+    })
 }
 
+/// Tags (`PT_UNSPECIFIED`) for names, creating them with `MAPI_CREATE`; with no names,
+/// the tags of every named property.
 pub unsafe extern "system" fn get_ids_from_names<T: PropObject>(
     this: *mut c_void,
-    _count: ULONG,
-    _names: *mut *mut MAPINAMEID,
-    _flags: ULONG,
+    count: ULONG,
+    names: *mut *mut MAPINAMEID,
+    flags: ULONG,
     tags: *mut *mut SPropTagArray,
 ) -> HRESULT {
     // SAFETY: `tags` is NULL or the caller's out-parameter.
     unsafe { clear_out(tags) };
-    crate::try_slot!(T, this, |_obj| not_yet("GetIDsFromNames"))
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: as above.
+        let out = unsafe { out_ptr(tags) }.ok_or_else(|| invalid("NULL out-parameter"))?;
+        unknown_flags(flags, MAPI_CREATE)?;
+        let (file, node, alloc) = (obj.inner.file(), obj.inner.node(), obj.inner.alloc());
+        if names.is_null() {
+            if count != 0 || flags & MAPI_CREATE != 0 {
+                return Err(invalid("no names given, but a count or MAPI_CREATE"));
+            }
+            out.set(marshal::tags_out(alloc, &file.all_name_tags(node)?)?);
+            return Ok(S_OK);
+        }
+        // SAFETY: `names` holds `count` entries, per the contract.
+        let wanted = unsafe { crate::com::names::names_in(count, names) }?;
+        let ids = file.ids_from_names(node, &wanted, flags & MAPI_CREATE != 0)?;
+        out.set(marshal::tags_out(alloc, &ids.tags)?);
+        Ok(if ids.errors {
+            MAPI_W_ERRORS_RETURNED
+        } else {
+            S_OK
+        })
+    })
 }

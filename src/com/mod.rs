@@ -6,6 +6,7 @@ pub mod foreign;
 pub mod guids;
 pub mod mapimem;
 pub mod marshal;
+pub mod names;
 pub mod object;
 pub mod scode;
 pub mod session;

@@ -10,13 +10,20 @@ use super::bag::{PropBag, Slot, Stored};
 use super::message::{EAGER_LIMIT, GETPROPS_LIMIT, MessageState};
 use super::prop::{prop_type, tags::*};
 use super::recipients::{RecipientRow, Recipients};
+use crate::codec::nameid;
 use crate::codec::{self, Entry, EntryBody, HeaderKind, values};
 use crate::consts::*;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
+
+use super::names::NameMap;
 use crate::storage::{ElementKind, ElementStat, Storage};
 
 /// Mode child storages are opened with for reading.
 const READ_CHILD: u32 = STGM_READ | STGM_SHARE_EXCLUSIVE;
+
+/// The most bytes one stream of the name map may hold (32767 entries of 8 bytes need
+/// 256 KiB; names need at most a few MiB).
+const NAME_MAP_LIMIT: u64 = 16 << 20;
 
 /// Reads a message (properties, recipients, attachments; not the content of embedded
 /// messages, read when opened) from its storage. A storage without a property stream is a
@@ -381,6 +388,31 @@ fn read_value(r: &mut BagReader, tag: u32, name: &str, len: u64) -> Result<Optio
     }
     let bytes = r.storage.read_stream(name, GETPROPS_LIMIT)?;
     Ok(values::decode_single(ty, &bytes).map(Slot::Value))
+}
+
+/// The file's named-property map from the root's `__nameid_version1.0` storage; a missing
+/// or damaged map reads as what could be recovered, with warnings.
+pub(crate) fn read_name_map(root: &dyn Storage, warnings: &mut Vec<String>) -> NameMap {
+    let Ok(storage) = root.open_storage(codec::NAMEID_STORAGE, READ_CHILD) else {
+        return NameMap::new();
+    };
+    // A stream that is absent or larger than any real map reads as empty.
+    let read =
+        |name: &str, warnings: &mut Vec<String>| match storage.read_stream(name, NAME_MAP_LIMIT) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind == ErrorKind::StgFileNotFound => Vec::new(),
+            Err(e) => {
+                warnings.push(format!("{}/{name}: {}", codec::NAMEID_STORAGE, e.message));
+                Vec::new()
+            }
+        };
+    let guids = read(nameid::GUID_STREAM, warnings);
+    let entries = read(nameid::ENTRY_STREAM, warnings);
+    let strings = read(nameid::STRING_STREAM, warnings);
+    let (parsed, parse_warnings) = nameid::parse(&guids, &entries, &strings);
+    let (map, map_warnings) = NameMap::from_entries(&parsed);
+    warnings.extend(parse_warnings.into_iter().chain(map_warnings));
+    map
 }
 
 /// A message's string width as its properties show it: `PR_STORE_SUPPORT_MASK`, else the

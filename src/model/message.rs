@@ -21,7 +21,8 @@ use parking_lot::ReentrantMutex;
 
 use super::attachments::{AttachNode, AttachObject, AttachState, Attachments};
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
-use super::load::{EAGER_BUDGET, detect_unicode, read_message_state};
+use super::load::{EAGER_BUDGET, detect_unicode, read_message_state, read_name_map};
+use super::names::{IdsFromNames, Name, NameFilter, NameMap};
 use super::prop::{PropValue, change_type, is_known_type, prop_id, prop_type, tags::*};
 pub(crate) use super::props::convert_value;
 use super::props::{
@@ -30,7 +31,7 @@ use super::props::{
     value_bytes,
 };
 use super::recipients::{Modify, Recipients};
-use super::save::write_message_state;
+use super::save::{write_message_state, write_name_map};
 use super::strings;
 use super::table::{Rows, TableKind, TableRow};
 use crate::codec::{self, Counters, HeaderKind, values};
@@ -109,6 +110,8 @@ pub struct FileState {
     /// Whether strings are stored as `PT_UNICODE` (else `PT_STRING8`).
     pub unicode: bool,
     pub no_istg_commit: bool,
+    /// The named-property map, one per file, shared by every message and attachment in it.
+    pub names: NameMap,
     nodes: Vec<Option<Box<Object>>>,
 }
 
@@ -408,10 +411,12 @@ impl MsgFile {
             &mut EAGER_BUDGET.clone(),
             &mut warnings,
         )?;
+        let names = read_name_map(storage.as_ref(), &mut warnings);
         let mut file = FileState {
             closed: false,
             unicode: detect_unicode(&state.props).unwrap_or(unicode),
             no_istg_commit,
+            names,
             nodes: Vec::new(),
         };
         let root = file.add(Object::Message(MessageNode {
@@ -1072,6 +1077,57 @@ impl MsgFile {
         })
     }
 
+    // ===== named properties =====
+
+    /// `GetIDsFromNames`: the tag (`PT_UNSPECIFIED`) of each name, creating missing ones
+    /// when `create`; on a read-only object, a name that would have to be created is
+    /// refused with `MAPI_E_NO_ACCESS`.
+    pub fn ids_from_names(
+        &self,
+        node: NodeId,
+        names: &[Option<Name>],
+        create: bool,
+    ) -> Result<IdsFromNames> {
+        self.with(|st| {
+            let (_, kind, writable) = st.bag(node)?;
+            let found = st.names.ids_from_names(names, false)?;
+            if !create || !found.errors {
+                return Ok(found);
+            }
+            if !writable {
+                return Err(read_only(match kind {
+                    ObjKind::Message => "message",
+                    ObjKind::Attachment => "attachment",
+                }));
+            }
+            st.names.ids_from_names(names, true)
+        })
+    }
+
+    /// `GetIDsFromNames` with no names: every named property's tag.
+    pub fn all_name_tags(&self, node: NodeId) -> Result<Vec<u32>> {
+        self.with(|st| {
+            st.bag(node)?;
+            Ok(st.names.all_tags())
+        })
+    }
+
+    /// `GetNamesFromIDs` for a tag array: the name of each (None where there is none).
+    pub fn names_from_tags(&self, node: NodeId, tags: &[u32]) -> Result<(Vec<Option<Name>>, bool)> {
+        self.with(|st| {
+            st.bag(node)?;
+            Ok(st.names.names_from_tags(tags))
+        })
+    }
+
+    /// `GetNamesFromIDs` without a tag array: every name passing `filter`, with its tag.
+    pub fn enumerate_names(&self, node: NodeId, filter: &NameFilter) -> Result<Vec<(u32, Name)>> {
+        self.with(|st| {
+            st.bag(node)?;
+            Ok(st.names.enumerate(filter))
+        })
+    }
+
     // ===== read flag =====
 
     /// `SetReadFlag`: sets or clears `MSGFLAG_READ` (and the receipt-pending bits) in
@@ -1254,12 +1310,14 @@ fn save_top_level(st: &mut FileState, node: NodeId) -> Result<()> {
     write_message_state(&mut m.state, &storage, HeaderKind::TopLevel, unicode)?;
     m.state.recipients.touched = false;
     m.state.attachments.touched = false;
+    write_name_map(storage.as_ref(), &st.names)?;
     if storage.stat()?.clsid == [0; 16] {
         storage.set_class(CLSID_MAIL_MESSAGE)?;
     }
     if !no_commit {
         storage.commit(STGC_DEFAULT)?;
     }
+    st.names.mark_clean();
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod bag;
 mod load;
 pub mod message;
+pub mod names;
 pub mod prop;
 pub mod props;
 pub mod propstream;

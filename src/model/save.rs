@@ -8,10 +8,11 @@ use std::sync::Arc;
 use super::attachments::{AttachObject, Attachments};
 use super::bag::{PropBag, Slot, Stored};
 use super::message::MessageState;
+use super::names::NameMap;
 use super::prop::{PropValue, is_stream_type, prop_id, prop_type, tags::*};
 use super::props::support_mask;
 use super::recipients::Recipients;
-use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, values};
+use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, nameid, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{Blob, Storage};
@@ -263,4 +264,47 @@ pub(crate) fn write_bag(
     storage.write_stream(codec::PROPERTIES_STREAM, &Blob::from_vec(bytes))?;
     bag.mark_saved(stored);
     Ok(())
+}
+
+/// Writes the file's named-property map into the root's `__nameid_version1.0` storage when
+/// it changed or the storage is missing (its three streams are mandatory, even empty);
+/// an unchanged map keeps the file's own bytes.
+pub(crate) fn write_name_map(root: &dyn Storage, map: &NameMap) -> Result<()> {
+    let exists = root.open_storage(codec::NAMEID_STORAGE, STGM_READ | STGM_SHARE_EXCLUSIVE);
+    if !map.is_dirty() && exists.is_ok() {
+        return Ok(());
+    }
+    drop(exists);
+    let streams = nameid::build(&map.to_entries());
+    let storage = match root.open_storage(codec::NAMEID_STORAGE, WRITE_CHILD) {
+        Ok(s) => s,
+        Err(e) if e.kind == ErrorKind::StgFileNotFound => {
+            root.create_storage(codec::NAMEID_STORAGE, WRITE_CHILD | STGM_CREATE)?
+        }
+        Err(e) => return Err(e),
+    };
+    // Bucket streams the new map does not have go.
+    for element in storage.elements()? {
+        let stale = nameid::bucket_of_stream(&element.name).is_some()
+            && !streams
+                .buckets
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(&element.name));
+        if stale {
+            storage.destroy_element(&element.name)?;
+        }
+    }
+    let fixed = [
+        (nameid::GUID_STREAM, &streams.guids),
+        (nameid::ENTRY_STREAM, &streams.entries),
+        (nameid::STRING_STREAM, &streams.strings),
+    ];
+    let buckets = streams
+        .buckets
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes));
+    for (name, bytes) in fixed.into_iter().chain(buckets) {
+        storage.write_stream(name, &Blob::from_vec(bytes.clone()))?;
+    }
+    storage.commit(STGC_DEFAULT)
 }
