@@ -193,3 +193,8 @@ fn tables_cpp() {
 fn named_c() {
     compile_and_run("named.c");
 }
+
+#[test]
+fn named_cpp() {
+    compile_and_run("named_cpp.cpp");
+}

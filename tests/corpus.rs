@@ -16,7 +16,13 @@
 //! - embedded messages (`OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)`), recursively,
 //!   each with its own properties, recipients and attachments;
 //! - in every table, each row's `PR_INSTANCE_KEY` is unique, and each attachment row agrees
-//!   with what the opened attachment answers.
+//!   with what the opened attachment answers;
+//! - the file's named-property map, as `GetNamesFromIDs` enumerates it
+//!   (`MsgFile::enumerate_names`), against the dump's `named_properties` (entries in id
+//!   order with their GUIDs, kinds and names; the GUID stream as the sets the entries use),
+//!   every name looked up again by name and by id, and every embedded message answering
+//!   with the same map (one map per file). Named values (ids from 0x8000) are compared as
+//!   the ordinary properties they are, and counted apart in the summary.
 //!
 //! Properties are listed in the file's string width (`MsgFile` has one; the corpus has no
 //! embedded message whose width differs from its file's) and asked for with their stored
@@ -41,6 +47,9 @@ use std::time::{Duration, Instant};
 use imessage::consts::*;
 use imessage::error::ErrorKind;
 use imessage::model::message::{GETPROPS_LIMIT, MsgFile, NodeId, PropOut};
+use imessage::model::names::{
+    FIRST_NAMED_ID, Name, NameFilter, NameKind, PS_MAPI, PS_PUBLIC_STRINGS,
+};
 use imessage::model::prop::{PropValue, prop_id, prop_type};
 use imessage::model::strings;
 use imessage::model::table::{TableKind, TableRow};
@@ -116,6 +125,13 @@ struct ObservedMessage {
     /// The attachment table's rows, each opened; then attachments the dump has and the
     /// table does not, tried with `OpenAttach` all the same.
     attachments: Result<Vec<ObservedAttach>, String>,
+    /// The file's named-property map as this message answers `GetNamesFromIDs` with no
+    /// tag array (`MsgFile::enumerate_names`, no filter): (tag, name) in id order.
+    names: Result<Vec<(u32, Name)>, String>,
+    /// Every name of `names` looked up again by name (`MsgFile::ids_from_names` without
+    /// `MAPI_CREATE`) and by id (`MsgFile::names_from_tags`): where the answers disagree
+    /// with `names`.
+    names_round_trip: Vec<String>,
 }
 
 /// The properties of a table row.
@@ -340,13 +356,78 @@ fn observe_message(
                 })
                 .collect()
         });
+    let names = file
+        .enumerate_names(node, &NameFilter::default())
+        .map_err(describe_err);
+    let names_round_trip = match &names {
+        Ok(names) => names_round_trip(file, node, names),
+        Err(_) => Vec::new(),
+    };
     Ok(ObservedMessage {
         props,
         unicode,
         warnings,
         recipients,
         attachments,
+        names,
+        names_round_trip,
     })
+}
+
+/// Looks every enumerated name up by name and by id; says where the answers differ.
+fn names_round_trip(file: &MsgFile, node: NodeId, names: &[(u32, Name)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let wanted: Vec<Option<Name>> = names.iter().map(|(_, n)| Some(n.clone())).collect();
+    let tags: Vec<u32> = names.iter().map(|(t, _)| *t).collect();
+    match file.ids_from_names(node, &wanted, false) {
+        Ok(ids) => {
+            if ids.errors {
+                problems
+                    .push("GetIDsFromNames of the enumerated names reports unmapped names".into());
+            }
+            for ((tag, name), got) in names.iter().zip(&ids.tags) {
+                if got != tag {
+                    problems.push(format!(
+                        "GetIDsFromNames({}) answers 0x{got:08X}, enumerated as 0x{tag:08X}",
+                        describe_name(name)
+                    ));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("GetIDsFromNames fails: {}", describe_err(e))),
+    }
+    match file.names_from_tags(node, &tags) {
+        Ok((back, missing)) => {
+            if missing {
+                problems.push(
+                    "GetNamesFromIDs of the enumerated tags reports ids without a name".into(),
+                );
+            }
+            for ((tag, name), got) in names.iter().zip(&back) {
+                if got.as_ref() != Some(name) {
+                    problems.push(format!(
+                        "GetNamesFromIDs(0x{tag:08X}) answers {:?}, enumerated as {}",
+                        got.as_ref().map(describe_name),
+                        describe_name(name)
+                    ));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("GetNamesFromIDs fails: {}", describe_err(e))),
+    }
+    problems
+}
+
+/// A name as the dump writes it: `<guid>:id:0x%08X` or `<guid>:name:<name>`.
+fn describe_name(name: &Name) -> String {
+    describe_kind(&guid_text(&name.guid), &name.kind)
+}
+
+fn describe_kind(guid: &str, kind: &NameKind) -> String {
+    match kind {
+        NameKind::Id(lid) => format!("{guid}:id:0x{lid:08X}"),
+        NameKind::String(s) => format!("{guid}:name:{}", String::from_utf16_lossy(s)),
+    }
 }
 
 fn observe_attachment(
@@ -937,11 +1018,12 @@ fn split_what(what: &str) -> Result<(String, String), String> {
     let path = segments.join("/");
     let is_rule = RULES.contains(&target.as_str());
     let is_tag = parse_tag(target.strip_suffix("/unicode").unwrap_or(&target)).is_some();
-    let is_object = ["open", "row", "recipients", "attachments"].contains(&target.as_str());
+    let is_object =
+        ["open", "row", "recipients", "attachments", "names"].contains(&target.as_str());
     if !(is_rule || is_tag || is_object) {
         return Err(format!(
             "{target:?} is neither a tag (0xXXXXXXXX or 0xXXXXXXXX/unicode), `open`, `row`, \
-             `recipients`, `attachments`, nor a rule {RULES:?}"
+             `recipients`, `attachments`, `names`, nor a rule {RULES:?}"
         ));
     }
     if is_rule && !path.is_empty() {
@@ -998,6 +1080,9 @@ enum Target {
     Tag(u32),
     /// An 8-bit string property read as `PT_UNICODE` (`0xXXXXXXXX/unicode`).
     Unicode(u32),
+    /// The named-property map (`names`): the file's against the dump's
+    /// `named_properties`, or an embedded message's against the file's.
+    Names,
 }
 
 impl Target {
@@ -1009,6 +1094,7 @@ impl Target {
             Target::Table(TableKind::Attachments) => "attachments".into(),
             Target::Tag(t) => format!("0x{t:08X}"),
             Target::Unicode(t) => format!("0x{t:08X}/unicode"),
+            Target::Names => "names".into(),
         }
     }
 
@@ -1090,6 +1176,14 @@ struct FileReport {
     data_hashes: usize,
     /// Embedded messages opened and compared.
     embedded: usize,
+    /// Expected named values (ids from 0x8000) compared equal, by level; also counted in
+    /// `compared`.
+    named_values: BTreeMap<Level, usize>,
+    /// The file's name map equals the dump's `named_properties` (and every name is found
+    /// again by name and by id): its entry count.
+    name_map: Option<usize>,
+    /// Embedded messages answering with the file's own map.
+    embedded_maps: usize,
 }
 
 impl FileReport {
@@ -1104,17 +1198,22 @@ impl FileReport {
             .map(|(level, n)| format!("{n} {}", level_name(*level)))
             .collect();
         format!(
-            "{} properties equal ({}); {} recipients, {} attachments ({} data hashes), {} embedded messages",
+            "{} properties equal ({}), {} of them named; {} recipients, {} attachments ({} data hashes), {} embedded messages; {}",
             self.compared_total(),
             if by_level.is_empty() {
                 "none".to_string()
             } else {
                 by_level.join(", ")
             },
+            self.named_values.values().sum::<usize>(),
             self.recipients,
             self.attachments,
             self.data_hashes,
-            self.embedded
+            self.embedded,
+            match self.name_map {
+                Some(n) => format!("name map equal ({n} entries)"),
+                None => "name map differs".to_string(),
+            }
         )
     }
 }
@@ -1416,6 +1515,9 @@ impl Comparison<'_> {
             match (problem, flags_problem) {
                 (None, None) => {
                     *self.report.compared.entry(level).or_default() += 1;
+                    if prop_id(tag) >= FIRST_NAMED_ID {
+                        *self.report.named_values.entry(level).or_default() += 1;
+                    }
                     if data_equal {
                         self.report.data_hashes += 1;
                     }
@@ -1574,7 +1676,12 @@ impl Comparison<'_> {
                     }
                 };
                 match problem {
-                    None => *self.report.compared.entry(level).or_default() += 1,
+                    None => {
+                        *self.report.compared.entry(level).or_default() += 1;
+                        if prop_id(exp.tag) >= FIRST_NAMED_ID {
+                            *self.report.named_values.entry(level).or_default() += 1;
+                        }
+                    }
                     Some(what) => self.note(&at, Target::Tag(exp.tag), &rules, what),
                 }
             }
@@ -1808,6 +1915,144 @@ impl Comparison<'_> {
     }
 }
 
+impl Comparison<'_> {
+    /// The file's named-property map (as the top-level message enumerates it) against the
+    /// dump's `named_properties`, every name looked up again by name and by id, and each
+    /// embedded message's map against the file's (one map per file).
+    fn name_maps(&mut self, dump: &Value, observed: &ObservedMessage) {
+        let ours = match &observed.names {
+            Ok(ours) => ours,
+            Err(e) => {
+                let what = format!("GetNamesFromIDs (enumerate all) fails: {e}");
+                self.note("", Target::Names, &[], what);
+                return;
+            }
+        };
+        let mut problems = name_map_diffs(dump, ours);
+        problems.extend(observed.names_round_trip.iter().cloned());
+        if problems.is_empty() {
+            self.report.name_map = Some(ours.len());
+        } else {
+            let what = format!(
+                "{} difference(s) from the dump's named_properties: {}",
+                problems.len(),
+                problems
+                    .iter()
+                    .take(6)
+                    .map(|p| short(p))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            self.note("", Target::Names, &[], what);
+        }
+        self.embedded_name_maps("", observed, ours);
+    }
+
+    fn embedded_name_maps(&mut self, path: &str, message: &ObservedMessage, file: &[(u32, Name)]) {
+        for a in message.attachments.iter().flatten() {
+            let Ok(opened) = &a.opened else { continue };
+            let Some(Ok(inner)) = &opened.embedded else {
+                continue;
+            };
+            let at = join_path(path, &format!("attach#{:08X}/embedded", a.num));
+            let mut problems: Vec<String> = match &inner.names {
+                Ok(names) if names.as_slice() == file => Vec::new(),
+                Ok(names) => vec![format!(
+                    "answers a map of {} entries, the file's has {}",
+                    names.len(),
+                    file.len()
+                )],
+                Err(e) => vec![format!("GetNamesFromIDs (enumerate all) fails: {e}")],
+            };
+            problems.extend(inner.names_round_trip.iter().cloned());
+            if problems.is_empty() {
+                self.report.embedded_maps += 1;
+            } else {
+                self.note(&at, Target::Names, &[], problems.join("; "));
+            }
+            self.embedded_name_maps(&at, inner, file);
+        }
+    }
+}
+
+/// One entry of the dump's `named_properties`: its property id and its name.
+fn dump_name_entry(entry: &Value) -> Result<(u32, String, NameKind), String> {
+    let prop_id = entry["prop_id"]
+        .as_str()
+        .and_then(parse_tag)
+        .ok_or("no prop_id")?;
+    let guid = entry["guid"]
+        .as_str()
+        .ok_or("no guid")?
+        .to_ascii_lowercase();
+    let kind = match entry["kind"].as_str() {
+        Some("id") => NameKind::Id(entry["id"].as_str().and_then(parse_tag).ok_or("no id")?),
+        Some("name") => NameKind::String(utf16_of(
+            entry["name"]
+                .as_str()
+                .ok_or("the dump could not read the name")?,
+        )),
+        other => return Err(format!("unknown kind {other:?}")),
+    };
+    Ok((prop_id, guid, kind))
+}
+
+/// Our map against the dump's `named_properties`: the entries in id order (id, GUID,
+/// numeric or string name, the tag typed `PT_UNSPECIFIED`), and the dump's GUID stream
+/// against the property sets our entries use, in order of first use, without `PS_MAPI` and
+/// `PS_PUBLIC_STRINGS` (what the file's GUID stream holds, `spec/msg-format.md` §9.1).
+fn name_map_diffs(dump: &Value, ours: &[(u32, Name)]) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let entries = dump["entries"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if entries.len() != ours.len() {
+        diffs.push(format!(
+            "{} entries, the dump has {}",
+            ours.len(),
+            entries.len()
+        ));
+    }
+    for (i, (entry, (tag, name))) in entries.iter().zip(ours).enumerate() {
+        let problem = match dump_name_entry(entry) {
+            Err(e) => Some(format!("dump entry {i}: {e}")),
+            Ok((id, guid, kind)) => {
+                let ours_text = format!("0x{:04X} {}", prop_id(*tag), describe_name(name));
+                let theirs = format!("0x{id:04X} {}", describe_kind(&guid, &kind));
+                (u32::from(prop_id(*tag)) != id
+                    || prop_type(*tag) != PT_UNSPECIFIED
+                    || guid_text(&name.guid) != guid
+                    || name.kind != kind)
+                    .then(|| {
+                        format!("entry {i}: ours 0x{tag:08X} = {ours_text}, the dump's {theirs}")
+                    })
+            }
+        };
+        diffs.extend(problem);
+    }
+    let mut used: Vec<String> = Vec::new();
+    for (_, name) in ours {
+        let text = guid_text(&name.guid);
+        if name.guid != PS_MAPI && name.guid != PS_PUBLIC_STRINGS && !used.contains(&text) {
+            used.push(text);
+        }
+    }
+    let guids: Vec<String> = dump["guids"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|g| g.as_str().unwrap_or("?").to_ascii_lowercase())
+        .collect();
+    if used != guids {
+        diffs.push(format!(
+            "property sets used {used:?}, the dump's GUID stream {guids:?}"
+        ));
+    }
+    diffs
+}
+
 // ===== the test =====
 
 /// Totals over the corpus.
@@ -1821,6 +2066,11 @@ struct Totals {
     embedded: usize,
     /// Computed extras: objects per (kind, tag).
     extras: BTreeMap<(&'static str, u32), usize>,
+    named_values: BTreeMap<Level, usize>,
+    /// Files whose name map equals the dump's, and their entries.
+    name_maps: usize,
+    name_entries: usize,
+    embedded_maps: usize,
 }
 
 impl Totals {
@@ -1836,6 +2086,14 @@ impl Totals {
         for &extra in &report.computed_extras {
             *self.extras.entry(extra).or_default() += 1;
         }
+        for (level, n) in &report.named_values {
+            *self.named_values.entry(*level).or_default() += n;
+        }
+        if let Some(n) = report.name_map {
+            self.name_maps += 1;
+            self.name_entries += n;
+        }
+        self.embedded_maps += report.embedded_maps;
     }
 }
 
@@ -1854,6 +2112,32 @@ fn dump_counts(message: &Value) -> (usize, usize, usize) {
         }
     }
     out
+}
+
+/// Named values (ids from 0x8000) of a dump's message tree, at every level.
+fn dump_named_values(message: &Value) -> usize {
+    let named = |object: &Value| {
+        dump_tags(object)
+            .into_iter()
+            .filter(|&t| prop_id(t) >= FIRST_NAMED_ID)
+            .count()
+    };
+    let list = |key: &str| {
+        message[key]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .to_vec()
+    };
+    let mut n = named(message);
+    n += list("recipients").iter().map(named).sum::<usize>();
+    for a in list("attachments") {
+        n += named(&a);
+        if let Some(inner) = a.get("embedded_message") {
+            n += dump_named_values(inner);
+        }
+    }
+    n
 }
 
 /// Warnings of the observed tree (top-level and embedded messages), with their paths.
@@ -1910,6 +2194,8 @@ fn corpus_matches_independent_reader() {
     let (mut exact, mut allowed_files, mut failing, mut not_opened) = (0, 0, 0, 0);
     let mut totals = Totals::default();
     let mut dump_totals = (0, 0, 0);
+    let mut dump_name_entries = 0;
+    let mut dump_named = 0;
     let mut fuzz_lines = Vec::new();
     let mut fuzz_failures = Vec::new();
     let started = Instant::now();
@@ -1938,6 +2224,7 @@ fn corpus_matches_independent_reader() {
                     report: FileReport::default(),
                 };
                 comparison.message("", dump, &observed, 0);
+                comparison.name_maps(&json["named_properties"], &observed);
                 let report = comparison.report;
                 let mut warnings = Vec::new();
                 all_warnings("", &observed, &mut warnings);
@@ -1967,6 +2254,10 @@ fn corpus_matches_independent_reader() {
                     continue;
                 }
                 let counts = dump_counts(dump);
+                dump_named += dump_named_values(dump);
+                dump_name_entries += json["named_properties"]["entries"]
+                    .as_array()
+                    .map_or(0, Vec::len);
                 dump_totals = (
                     dump_totals.0 + counts.0,
                     dump_totals.1 + counts.1,
@@ -2083,6 +2374,25 @@ fn corpus_matches_independent_reader() {
 
     let fuzz_count = files.iter().filter(|n| is_fuzzer_file(n)).count();
     let compared_total: usize = totals.compared.values().sum();
+    let named_total: usize = totals.named_values.values().sum();
+    println!(
+        "\nnamed values (ids from 0x8000) compared equal, by level (in the {} non-fuzzer files):",
+        files.len() - fuzz_count
+    );
+    for (level, n) in &totals.named_values {
+        println!("  {n:6} {}", level_name(*level));
+    }
+    println!(
+        "\nname maps: {} of {} equal to the dumps' named_properties, {} entries (of the dumps' {}), \
+         each name found again by name and by id; {} of {} embedded messages answer with their file's map; \
+         {named_total} of the dumps' {dump_named} named values compared equal (the rest are allowlisted differences)",
+        totals.name_maps,
+        files.len() - fuzz_count,
+        totals.name_entries,
+        dump_name_entries,
+        totals.embedded_maps,
+        dump_totals.2,
+    );
     println!(
         "\nproperties compared equal, by level (in the {} non-fuzzer files):",
         files.len() - fuzz_count
@@ -2245,6 +2555,12 @@ fn allowlist_lines_name_objects_exactly() {
         ("attach#00000001".to_string(), "open".to_string())
     );
     assert_eq!(ok("raw"), (String::new(), "raw".to_string()));
+    assert_eq!(ok("names"), (String::new(), "names".to_string()));
+    assert_eq!(
+        ok("attach#00000001/embedded/names"),
+        ("attach#00000001/embedded".to_string(), "names".to_string())
+    );
+    assert!(Target::Names.matches("names") && !Target::Names.matches("row"));
     // Storage numbers have eight hex digits; rules take no path; targets are known.
     assert!(split_what("attach#0/0x3001001F").is_err());
     assert!(split_what("attachments[0]/0x3001001F").is_err());

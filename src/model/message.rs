@@ -1090,17 +1090,20 @@ impl MsgFile {
     ) -> Result<IdsFromNames> {
         self.with(|st| {
             let (_, kind, writable) = st.bag(node)?;
-            let found = st.names.ids_from_names(names, false)?;
-            if !create || !found.errors {
-                return Ok(found);
+            if writable || !create {
+                return st.names.ids_from_names(names, create);
             }
-            if !writable {
+            // Read-only: refused only when a name would really be created (a name that can
+            // never be mapped stays a PT_ERROR slot, as on a writable object).
+            let mut trial = st.names.clone();
+            trial.ids_from_names(names, true)?;
+            if trial.len() != st.names.len() {
                 return Err(read_only(match kind {
                     ObjKind::Message => "message",
                     ObjKind::Attachment => "attachment",
                 }));
             }
-            st.names.ids_from_names(names, true)
+            st.names.ids_from_names(names, false)
         })
     }
 
