@@ -198,3 +198,8 @@ fn named_c() {
 fn named_cpp() {
     compile_and_run("named_cpp.cpp");
 }
+
+#[test]
+fn foreign_storage_cpp() {
+    compile_and_run("foreign_storage_cpp.cpp");
+}

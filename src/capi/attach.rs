@@ -4,6 +4,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::prop::PropObject;
+use crate::com::foreign_storage::ForeignStorage;
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::object::{Class, ComObject};
@@ -60,10 +61,16 @@ impl PropObject for AttachShell {
                 .file
                 .open_object_storage(obj.inner.node, create, modify)
                 .map(|storage| {
-                    ComObject::into_raw(StorageShell {
-                        storage,
-                        keep: Some(obj.arc()),
-                    })
+                    // A sub-storage of the caller's own IStorage is handed back as itself,
+                    // as Microsoft's implementation does; ours gets a shell keeping the
+                    // attachment alive.
+                    match storage.as_any().downcast_ref::<ForeignStorage>() {
+                        Some(foreign) => foreign.add_ref_interface(),
+                        None => ComObject::into_raw(StorageShell {
+                            storage,
+                            keep: Some(obj.arc()),
+                        }),
+                    }
                 })
         } else {
             Err(Error::new(

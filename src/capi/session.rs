@@ -2,10 +2,12 @@
 //! `MapStorageSCode`.
 
 use std::ffi::c_void;
+use std::sync::Arc;
 
 use super::prop::PropObject;
 use super::{OutParam, clear_out, out_ptr};
 use crate::com::foreign::ComRef;
+use crate::com::foreign_storage::ForeignStorage;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal::{self, put};
 use crate::com::object::{ComObject, guard};
@@ -16,6 +18,7 @@ use crate::com::types::*;
 use crate::com::vtbl::{_MSGSESS, IMalloc, IMessage, IStorage};
 use crate::consts::*;
 use crate::model::message::MsgFile;
+use crate::storage::Storage;
 
 /// Opens a message session: messages opened in it are closed together by
 /// `CloseIMsgSession`.
@@ -107,12 +110,18 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
                 None => return MAPI_E_INVALID_PARAMETER,
             }
         };
+        // SAFETY: `lpStg` is live (checked non-NULL); we keep one reference until close.
+        let storage_ref = unsafe { ComRef::add_ref(lpStg.cast()) }.expect("checked non-NULL");
+        // Our own storages are used directly; any other IStorage through its vtable.
         // SAFETY: `lpStg` is a live IStorage the caller lends us.
-        let Some(storage) = (unsafe { ComObject::<StorageShell>::this_as(lpStg.cast()) }) else {
-            // Storages implemented by the caller are adapted in a later step.
-            return MAPI_E_NO_SUPPORT;
-        };
-        let storage_obj = storage.inner.storage.clone();
+        let storage_obj: Arc<dyn Storage> =
+            match unsafe { ComObject::<StorageShell>::this_as(lpStg.cast()) } {
+                Some(ours) => ours.inner.storage.clone(),
+                None => match ForeignStorage::root(storage_ref.clone()) {
+                    Ok(foreign) => foreign,
+                    Err(e) => return scode_of(e.kind),
+                },
+            };
         match storage_obj.stat() {
             Ok(stat) if stat.mode & 3 == STGM_WRITE => return MAPI_E_NO_ACCESS,
             Ok(_) => {}
@@ -126,8 +135,6 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
             Ok(f) => f,
             Err(e) => return scode_of(e.kind),
         };
-        // SAFETY: `lpStg` is live (checked above); we keep one reference until close.
-        let storage_ref = unsafe { ComRef::add_ref(lpStg.cast()) }.expect("checked non-NULL");
         let callback = lpfMsgCallRelease.map(|f| (f, ulCallerData));
         let message = super::message::new_top_level(MessageShell::new(
             file,

@@ -32,6 +32,15 @@ impl ComRef {
         Some(ComRef(p))
     }
 
+    /// Takes over the reference a call returned to us (an out-parameter of `OpenStream`,
+    /// `Clone`, ...), without a new `AddRef`.
+    ///
+    /// # Safety
+    /// `p` must be NULL or a live COM interface pointer whose reference is ours to release.
+    pub unsafe fn from_raw(p: *mut c_void) -> Option<ComRef> {
+        NonNull::new(p).map(ComRef)
+    }
+
     pub fn as_ptr(&self) -> *mut c_void {
         self.0.as_ptr()
     }

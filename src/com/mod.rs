@@ -3,6 +3,7 @@
 //! into and out of the caller's C structures.
 
 pub mod foreign;
+pub mod foreign_storage;
 pub mod guids;
 pub mod mapimem;
 pub mod marshal;

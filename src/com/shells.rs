@@ -124,7 +124,8 @@ impl Drop for MessageShell {
     }
 }
 
-/// An `IStorage` over any storage (ours, or a sub-storage of a caller's).
+/// An `IStorage` over one of our storages. (A caller's own storages, and their
+/// sub-storages, are handed back to the caller as themselves.)
 pub struct StorageShell {
     pub storage: Arc<dyn Storage>,
     pub keep: Option<KeepAlive>,

@@ -437,9 +437,17 @@ impl MsgFile {
     }
 
     /// Runs `f` on the state, refusing when the file was closed.
+    ///
+    /// A call made on the same thread from inside a call into the message's storage (a
+    /// caller's own `IStorage` calling back into the message) gets `MAPI_E_BUSY`.
     pub fn with<R>(&self, f: impl FnOnce(&mut FileState) -> Result<R>) -> Result<R> {
         let guard = self.state.lock();
-        let mut state = guard.borrow_mut();
+        let Ok(mut state) = guard.try_borrow_mut() else {
+            return err(
+                ErrorKind::Busy,
+                "the message is busy: called back from inside a call into its storage",
+            );
+        };
         if state.closed {
             return err(
                 ErrorKind::ObjectDeleted,
@@ -450,7 +458,8 @@ impl MsgFile {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.state.lock().borrow().closed
+        // Inside a call into the storage (a re-entrant call) the file is open.
+        self.state.lock().try_borrow().is_ok_and(|s| s.closed)
     }
 
     /// Closes the file: discards unsaved changes. Returns what held storages, for the
