@@ -1,0 +1,1000 @@
+//! The library's C API as a C program calls it: the exported functions of `imessage::capi`
+//! and the objects' vtables, through raw pointers. Each COM object is wrapped in a [`Com`]
+//! that owns one reference and releases it when dropped; MAPI memory the library hands
+//! back is copied into Rust values and freed with `MAPIFreeBuffer` at once.
+//!
+//! This module is the only one of `imsg` with `unsafe` code.
+
+use std::ffi::{c_char, c_void};
+use std::fmt;
+use std::ptr::{NonNull, null_mut};
+
+use imessage::capi::guids::{IID_IMessage, IID_IStorage, IID_IStream};
+use imessage::capi::memory::{
+    CoTaskMemFree, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc,
+};
+use imessage::capi::session::{
+    CloseIMsgSession, GetAttribIMsgOnIStg, OpenIMsgOnIStg, OpenIMsgSession, SetAttribIMsgOnIStg,
+};
+use imessage::capi::storage::{StgCreateDocfile, StgOpenStorage};
+use imessage::com::types::{
+    GUID, MAPIERROR, MAPINAMEID, MAPINAMEID_KIND, SPropAttrArray, SPropProblemArray, SPropTagArray,
+    SPropValue, SRowSet, STATSTG,
+};
+use imessage::com::vtbl::{
+    _MSGSESS, IAttachVtbl, IEnumSTATSTGVtbl, IMAPIPropVtbl, IMAPITableVtbl, IMessageVtbl,
+    IStorageVtbl, IStreamVtbl, IUnknownVtbl, Interface,
+};
+use imessage::consts::*;
+
+use crate::value::{Marshal, PVal, read_value};
+
+/// A failed call: which one, its `HRESULT`, and the library's own explanation when it
+/// gave one (`GetLastError`).
+#[derive(Debug)]
+pub struct ApiError {
+    pub call: String,
+    pub hr: HRESULT,
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {}", self.call, scode_text(self.hr))?;
+        if let Some(d) = &self.detail {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+pub type Result<T> = std::result::Result<T, ApiError>;
+
+fn fail<T>(call: impl Into<String>, hr: HRESULT) -> Result<T> {
+    Err(ApiError {
+        call: call.into(),
+        hr,
+        detail: None,
+    })
+}
+
+fn check(call: &str, hr: HRESULT) -> Result<()> {
+    if hr < 0 { fail(call, hr) } else { Ok(()) }
+}
+
+/// `0x8004010F (MAPI_E_NOT_FOUND)`.
+pub fn scode_text(hr: HRESULT) -> String {
+    let name = match hr {
+        MAPI_E_NOT_FOUND => "MAPI_E_NOT_FOUND",
+        MAPI_E_NO_SUPPORT => "MAPI_E_NO_SUPPORT",
+        MAPI_E_NOT_ENOUGH_MEMORY => "MAPI_E_NOT_ENOUGH_MEMORY",
+        MAPI_E_INVALID_PARAMETER => "MAPI_E_INVALID_PARAMETER",
+        MAPI_E_NO_ACCESS => "MAPI_E_NO_ACCESS",
+        MAPI_E_CALL_FAILED => "MAPI_E_CALL_FAILED",
+        MAPI_E_CORRUPT_DATA => "MAPI_E_CORRUPT_DATA",
+        MAPI_E_COMPUTED => "MAPI_E_COMPUTED",
+        MAPI_E_INVALID_TYPE => "MAPI_E_INVALID_TYPE",
+        MAPI_E_UNKNOWN_FLAGS => "MAPI_E_UNKNOWN_FLAGS",
+        MAPI_E_INTERFACE_NOT_SUPPORTED => "MAPI_E_INTERFACE_NOT_SUPPORTED",
+        E_POINTER => "E_POINTER",
+        MAPI_E_BAD_CHARWIDTH => "MAPI_E_BAD_CHARWIDTH",
+        MAPI_E_OBJECT_DELETED => "MAPI_E_OBJECT_DELETED",
+        MAPI_E_UNKNOWN_CPID => "MAPI_E_UNKNOWN_CPID",
+        MAPI_E_TOO_BIG => "MAPI_E_TOO_BIG",
+        MAPI_W_ERRORS_RETURNED => "MAPI_W_ERRORS_RETURNED",
+        STG_E_FILENOTFOUND => "STG_E_FILENOTFOUND",
+        STG_E_PATHNOTFOUND => "STG_E_PATHNOTFOUND",
+        STG_E_ACCESSDENIED => "STG_E_ACCESSDENIED",
+        STG_E_FILEALREADYEXISTS => "STG_E_FILEALREADYEXISTS (not a compound file)",
+        STG_E_DOCFILECORRUPT => "STG_E_DOCFILECORRUPT",
+        STG_E_INVALIDHEADER => "STG_E_INVALIDHEADER",
+        STG_E_INVALIDNAME => "STG_E_INVALIDNAME",
+        STG_E_INVALIDFUNCTION => "STG_E_INVALIDFUNCTION",
+        STG_E_INVALIDPARAMETER => "STG_E_INVALIDPARAMETER",
+        STG_E_INVALIDFLAG => "STG_E_INVALIDFLAG",
+        STG_E_SHAREVIOLATION => "STG_E_SHAREVIOLATION",
+        STG_E_MEDIUMFULL => "STG_E_MEDIUMFULL",
+        STG_E_READFAULT => "STG_E_READFAULT",
+        STG_E_WRITEFAULT => "STG_E_WRITEFAULT",
+        STG_E_UNIMPLEMENTEDFUNCTION => "STG_E_UNIMPLEMENTEDFUNCTION",
+        STG_E_INSUFFICIENTMEMORY => "STG_E_INSUFFICIENTMEMORY",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("0x{:08X}", hr as u32)
+    } else {
+        format!("0x{:08X} ({name})", hr as u32)
+    }
+}
+
+/// A NUL-terminated UTF-16 copy of `s`.
+pub fn wide(s: &str) -> Vec<u16> {
+    s.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// `s` as UTF-16 without terminator (element names).
+pub fn wide_name(s: &str) -> Vec<u16> {
+    s.encode_utf16().collect()
+}
+
+/// Reads a NUL-terminated UTF-16 string.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated UTF-16 string.
+unsafe fn read_wide(p: *const u16) -> Vec<u16> {
+    let mut out = Vec::new();
+    if p.is_null() {
+        return out;
+    }
+    let mut i = 0;
+    loop {
+        // SAFETY: the string is terminated, so every unit up to the terminator is readable.
+        let u = unsafe { *p.add(i) };
+        if u == 0 {
+            return out;
+        }
+        out.push(u);
+        i += 1;
+    }
+}
+
+/// Frees a block the library allocated with `MAPIAllocateBuffer` (NULL is fine).
+fn mapi_free(p: *mut c_void) {
+    // SAFETY: `p` is NULL or a block the library allocated with the allocators we gave it,
+    // freed once.
+    unsafe { MAPIFreeBuffer(p) };
+}
+
+// ===== COM objects =====
+
+/// One reference to a COM object whose vtable is `V`.
+pub struct Com<V> {
+    p: NonNull<Interface<V>>,
+}
+
+impl<V> Com<V> {
+    /// Takes over the reference `p` holds.
+    ///
+    /// # Safety
+    /// `p` is NULL or a live COM object whose vtable has the layout `V`, whose reference
+    /// the caller hands over.
+    unsafe fn from_raw(p: *mut c_void) -> Option<Com<V>> {
+        NonNull::new(p.cast()).map(|p| Com { p })
+    }
+
+    /// Wraps an out-parameter the call `call` was supposed to set.
+    ///
+    /// # Safety
+    /// As [`Com::from_raw`].
+    unsafe fn out(call: &str, p: *mut c_void) -> Result<Com<V>> {
+        // SAFETY: forwarded.
+        match unsafe { Com::from_raw(p) } {
+            Some(c) => Ok(c),
+            None => fail(format!("{call} (no object returned)"), E_POINTER),
+        }
+    }
+
+    pub fn as_ptr(&self) -> *mut c_void {
+        self.p.as_ptr().cast()
+    }
+
+    fn vtbl(&self) -> &V {
+        // SAFETY: a live object's first field points to its vtable, which lives at least
+        // as long as the object.
+        unsafe { &*(*self.p.as_ptr()).lpVtbl }
+    }
+}
+
+impl<V> Drop for Com<V> {
+    fn drop(&mut self) {
+        let unknown = self.p.as_ptr().cast::<Interface<IUnknownVtbl>>();
+        // SAFETY: every COM vtable starts with IUnknown's three slots; we own one reference.
+        unsafe { ((*(*unknown).lpVtbl).Release)(unknown.cast()) };
+    }
+}
+
+pub type Storage = Com<IStorageVtbl>;
+pub type Stream = Com<IStreamVtbl>;
+pub type Message = Com<IMessageVtbl>;
+pub type Attach = Com<IAttachVtbl>;
+pub type Table = Com<IMAPITableVtbl>;
+type EnumStat = Com<IEnumSTATSTGVtbl>;
+
+// ===== sessions and files =====
+
+/// A message session (`OpenIMsgSession`), closed with `CloseIMsgSession` when dropped.
+/// Drop it after every object opened in it.
+pub struct Session(*mut _MSGSESS);
+
+impl Session {
+    pub fn open() -> Result<Session> {
+        let mut sess = null_mut();
+        // SAFETY: MAPIGetDefaultMalloc returns the library's IMalloc; `sess` is writable.
+        let hr = unsafe { OpenIMsgSession(MAPIGetDefaultMalloc(), 0, &mut sess) };
+        check("OpenIMsgSession", hr)?;
+        Ok(Session(sess))
+    }
+
+    /// `OpenIMsgOnIStg` with MAPI's allocators, no support object and no callback.
+    pub fn open_message(&self, stg: &Storage, flags: ULONG) -> Result<Message> {
+        let mut msg = null_mut();
+        // SAFETY: the session and storage are live; the allocators are the library's
+        // own exports; `msg` is writable.
+        let hr = unsafe {
+            OpenIMsgOnIStg(
+                self.0,
+                Some(MAPIAllocateBuffer),
+                Some(MAPIAllocateMore),
+                Some(MAPIFreeBuffer),
+                MAPIGetDefaultMalloc(),
+                null_mut(),
+                stg.as_ptr().cast(),
+                None,
+                0,
+                flags,
+                &mut msg,
+            )
+        };
+        check("OpenIMsgOnIStg", hr)?;
+        // SAFETY: S_OK hands us a new IMessage reference.
+        unsafe { Com::out("OpenIMsgOnIStg", msg.cast()) }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from OpenIMsgSession and is closed once.
+        unsafe { CloseIMsgSession(self.0) };
+    }
+}
+
+/// `StgOpenStorage(path, mode)`.
+pub fn open_storage_file(path: &str, mode: DWORD) -> Result<Storage> {
+    let name = wide(path);
+    let mut stg = null_mut();
+    // SAFETY: `name` is terminated; `stg` is writable.
+    let hr = unsafe { StgOpenStorage(name.as_ptr(), null_mut(), mode, null_mut(), 0, &mut stg) };
+    check("StgOpenStorage", hr)?;
+    // SAFETY: success hands us a new IStorage reference.
+    unsafe { Com::out("StgOpenStorage", stg.cast()) }
+}
+
+/// `StgCreateDocfile(path, mode)`.
+pub fn create_storage_file(path: &str, mode: DWORD) -> Result<Storage> {
+    let name = wide(path);
+    let mut stg = null_mut();
+    // SAFETY: `name` is terminated; `stg` is writable.
+    let hr = unsafe { StgCreateDocfile(name.as_ptr(), mode, 0, &mut stg) };
+    check("StgCreateDocfile", hr)?;
+    // SAFETY: success hands us a new IStorage reference.
+    unsafe { Com::out("StgCreateDocfile", stg.cast()) }
+}
+
+// ===== IStorage, IStream =====
+
+/// One element of a storage (`IEnumSTATSTG::Next`).
+pub struct Element {
+    pub name: Vec<u16>,
+    pub is_storage: bool,
+}
+
+impl Storage {
+    pub fn open_stream(&self, name: &str) -> Result<Stream> {
+        let w = wide(name);
+        let mut p = null_mut();
+        // SAFETY: live storage, terminated name, writable out-parameter.
+        let hr = unsafe {
+            (self.vtbl().OpenStream)(
+                self.as_ptr(),
+                w.as_ptr(),
+                null_mut(),
+                STGM_READ | STGM_SHARE_EXCLUSIVE,
+                0,
+                &mut p,
+            )
+        };
+        check(&format!("IStorage::OpenStream({name})"), hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        unsafe { Com::out("IStorage::OpenStream", p) }
+    }
+
+    pub fn open_sub_storage(&self, name: &[u16]) -> Result<Storage> {
+        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let mut p = null_mut();
+        // SAFETY: live storage, terminated name, writable out-parameter.
+        let hr = unsafe {
+            (self.vtbl().OpenStorage)(
+                self.as_ptr(),
+                w.as_ptr(),
+                null_mut(),
+                STGM_READ | STGM_SHARE_EXCLUSIVE,
+                null_mut(),
+                0,
+                &mut p,
+            )
+        };
+        let shown = String::from_utf16_lossy(name);
+        check(&format!("IStorage::OpenStorage({shown})"), hr)?;
+        // SAFETY: success hands us a new IStorage reference.
+        unsafe { Com::out("IStorage::OpenStorage", p) }
+    }
+
+    pub fn open_stream_w(&self, name: &[u16]) -> Result<Stream> {
+        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let mut p = null_mut();
+        // SAFETY: live storage, terminated name, writable out-parameter.
+        let hr = unsafe {
+            (self.vtbl().OpenStream)(
+                self.as_ptr(),
+                w.as_ptr(),
+                null_mut(),
+                STGM_READ | STGM_SHARE_EXCLUSIVE,
+                0,
+                &mut p,
+            )
+        };
+        let shown = String::from_utf16_lossy(name);
+        check(&format!("IStorage::OpenStream({shown})"), hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        unsafe { Com::out("IStorage::OpenStream", p) }
+    }
+
+    pub fn create_stream(&self, name: &[u16]) -> Result<Stream> {
+        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let mut p = null_mut();
+        // SAFETY: live storage, terminated name, writable out-parameter.
+        let hr = unsafe {
+            (self.vtbl().CreateStream)(
+                self.as_ptr(),
+                w.as_ptr(),
+                STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_CREATE,
+                0,
+                0,
+                &mut p,
+            )
+        };
+        check("IStorage::CreateStream", hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        unsafe { Com::out("IStorage::CreateStream", p) }
+    }
+
+    pub fn create_sub_storage(&self, name: &[u16]) -> Result<Storage> {
+        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let mut p = null_mut();
+        // SAFETY: live storage, terminated name, writable out-parameter.
+        let hr = unsafe {
+            (self.vtbl().CreateStorage)(
+                self.as_ptr(),
+                w.as_ptr(),
+                STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_CREATE,
+                0,
+                0,
+                &mut p,
+            )
+        };
+        check("IStorage::CreateStorage", hr)?;
+        // SAFETY: success hands us a new IStorage reference.
+        unsafe { Com::out("IStorage::CreateStorage", p) }
+    }
+
+    /// The storage's class (`IStorage::Stat`).
+    pub fn clsid(&self) -> Result<GUID> {
+        // SAFETY: STATSTG is plain data; all zeros is a valid value.
+        let mut st: STATSTG = unsafe { std::mem::zeroed() };
+        // SAFETY: live storage, writable structure; no name is asked for.
+        let hr = unsafe { (self.vtbl().Stat)(self.as_ptr(), &mut st, STATFLAG_NONAME) };
+        check("IStorage::Stat", hr)?;
+        Ok(st.clsid)
+    }
+
+    pub fn set_class(&self, clsid: &GUID) -> Result<()> {
+        // SAFETY: live storage; `clsid` is readable.
+        let hr = unsafe { (self.vtbl().SetClass)(self.as_ptr(), clsid) };
+        check("IStorage::SetClass", hr)
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        // SAFETY: live storage.
+        let hr = unsafe { (self.vtbl().Commit)(self.as_ptr(), STGC_DEFAULT) };
+        check("IStorage::Commit", hr)
+    }
+
+    /// Every element (`EnumElements` + `Next` one at a time).
+    pub fn elements(&self) -> Result<Vec<Element>> {
+        let mut p = null_mut();
+        // SAFETY: live storage, writable out-parameter; reserved arguments are 0/NULL.
+        let hr = unsafe { (self.vtbl().EnumElements)(self.as_ptr(), 0, null_mut(), 0, &mut p) };
+        check("IStorage::EnumElements", hr)?;
+        // SAFETY: success hands us a new IEnumSTATSTG reference.
+        let e: EnumStat = unsafe { Com::out("IStorage::EnumElements", p) }?;
+        let mut out = Vec::new();
+        loop {
+            // SAFETY: STATSTG is plain data; all zeros is a valid value.
+            let mut st: STATSTG = unsafe { std::mem::zeroed() };
+            let mut fetched = 0;
+            // SAFETY: live enumerator; one writable STATSTG.
+            let hr = unsafe { (e.vtbl().Next)(e.as_ptr(), 1, &mut st, &mut fetched) };
+            check("IEnumSTATSTG::Next", hr)?;
+            if fetched == 0 {
+                break;
+            }
+            // SAFETY: the name is a task-allocated terminated string we now own.
+            let name = unsafe { read_wide(st.pwcsName) };
+            // SAFETY: freed once, with the allocator it came from.
+            unsafe { CoTaskMemFree(st.pwcsName.cast()) };
+            out.push(Element {
+                name,
+                is_storage: st.type_ == STGTY_STORAGE,
+            });
+            if hr != S_OK {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Stream {
+    /// Reads what is left, in pieces.
+    pub fn read_to_end(&self, mut sink: impl FnMut(&[u8])) -> Result<u64> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let mut got = 0;
+            // SAFETY: live stream; `buf` is writable for its length.
+            let hr = unsafe {
+                (self.vtbl().Read)(
+                    self.as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len() as ULONG,
+                    &mut got,
+                )
+            };
+            check("IStream::Read", hr)?;
+            if got == 0 {
+                return Ok(total);
+            }
+            let got = (got as usize).min(buf.len());
+            sink(&buf[..got]);
+            total += got as u64;
+        }
+    }
+
+    pub fn read_all(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.read_to_end(|b| out.extend_from_slice(b))?;
+        Ok(out)
+    }
+
+    pub fn write_all(&self, mut data: &[u8]) -> Result<()> {
+        while !data.is_empty() {
+            let n = data.len().min(1 << 20);
+            let mut written = 0;
+            // SAFETY: live stream; `data` is readable for `n` bytes.
+            let hr = unsafe {
+                (self.vtbl().Write)(
+                    self.as_ptr(),
+                    data.as_ptr().cast(),
+                    n as ULONG,
+                    &mut written,
+                )
+            };
+            check("IStream::Write", hr)?;
+            if written == 0 {
+                return fail("IStream::Write (nothing written)", STG_E_WRITEFAULT);
+            }
+            data = &data[(written as usize).min(n)..];
+        }
+        Ok(())
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        // SAFETY: live stream.
+        let hr = unsafe { (self.vtbl().Commit)(self.as_ptr(), STGC_DEFAULT) };
+        check("IStream::Commit", hr)
+    }
+}
+
+// ===== IMAPIProp (IMessage and IAttach) =====
+
+/// Vtables that begin with `IMAPIProp`'s slots.
+pub trait PropVtbl {}
+impl PropVtbl for IMessageVtbl {}
+impl PropVtbl for IAttachVtbl {}
+
+/// A named property's name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PropName {
+    pub guid: [u8; 16],
+    pub kind: NameKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NameKind {
+    Id(u32),
+    Name(Vec<u16>),
+}
+
+/// A tag array laid out as `SPropTagArray` (count, then the tags).
+fn tag_array(tags: &[u32]) -> Vec<u32> {
+    std::iter::once(tags.len() as u32)
+        .chain(tags.iter().copied())
+        .collect()
+}
+
+/// Copies and frees a tag array the library returned.
+///
+/// # Safety
+/// `p` is NULL or an `SPropTagArray` allocated with `MAPIAllocateBuffer`.
+unsafe fn take_tags(p: *mut SPropTagArray) -> Vec<u32> {
+    if p.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: a valid array holds `cValues` tags after the count.
+    let tags = unsafe {
+        let n = (*p).cValues as usize;
+        std::slice::from_raw_parts((*p).aulPropTag.as_ptr(), n).to_vec()
+    };
+    mapi_free(p.cast());
+    tags
+}
+
+/// Copies and frees a problem array: (index, tag, scode) per problem.
+///
+/// # Safety
+/// `p` is NULL or an `SPropProblemArray` allocated with `MAPIAllocateBuffer`.
+unsafe fn take_problems(p: *mut SPropProblemArray) -> Vec<(u32, u32, SCODE)> {
+    if p.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: a valid array holds `cProblem` entries.
+    let out = unsafe {
+        let n = (*p).cProblem as usize;
+        std::slice::from_raw_parts((*p).aProblem.as_ptr(), n)
+            .iter()
+            .map(|q| (q.ulIndex, q.ulPropTag, q.scode))
+            .collect()
+    };
+    mapi_free(p.cast());
+    out
+}
+
+impl<V: PropVtbl> Com<V> {
+    fn prop(&self) -> &IMAPIPropVtbl {
+        // SAFETY: `V` begins with the IMAPIProp slots in the same order and layout
+        // (`PropVtbl`), as IMessage and IAttach derive from IMAPIProp in C.
+        unsafe { &*((*self.p.as_ptr()).lpVtbl as *const IMAPIPropVtbl) }
+    }
+
+    /// Adds the object's `GetLastError` text to a failure.
+    fn explain<T>(&self, call: &str, hr: HRESULT) -> Result<T> {
+        let mut err: *mut MAPIERROR = null_mut();
+        // SAFETY: live object; `err` is writable.
+        let got = unsafe { (self.prop().GetLastError)(self.as_ptr(), hr, 0, &mut err) };
+        let mut detail = None;
+        if got >= 0 && !err.is_null() {
+            // SAFETY: without MAPI_UNICODE the text is a terminated 8-bit string (or NULL).
+            let text = unsafe { (*err).lpszError } as *const c_char;
+            if !text.is_null() {
+                // SAFETY: as above.
+                let s = unsafe { std::ffi::CStr::from_ptr(text) };
+                detail = Some(s.to_string_lossy().into_owned());
+            }
+            mapi_free(err.cast());
+        }
+        Err(ApiError {
+            call: call.to_string(),
+            hr,
+            detail,
+        })
+    }
+
+    fn check_call(&self, call: &str, hr: HRESULT) -> Result<()> {
+        if hr < 0 {
+            self.explain(call, hr)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn get_prop_list(&self, flags: ULONG) -> Result<Vec<u32>> {
+        let mut p = null_mut();
+        // SAFETY: live object, writable out-parameter.
+        let hr = unsafe { (self.prop().GetPropList)(self.as_ptr(), flags, &mut p) };
+        self.check_call("GetPropList", hr)?;
+        // SAFETY: success hands us the array.
+        Ok(unsafe { take_tags(p) })
+    }
+
+    /// `GetProps` for `tags`: one (tag, value) per tag, errors as `PVal::Error`.
+    pub fn get_props(&self, tags: &[u32], flags: ULONG) -> Result<Vec<(u32, PVal)>> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut arr = tag_array(tags);
+        let mut count = 0;
+        let mut values: *mut SPropValue = null_mut();
+        // SAFETY: live object; `arr` is a tag array; out-parameters are writable.
+        let hr = unsafe {
+            (self.prop().GetProps)(
+                self.as_ptr(),
+                arr.as_mut_ptr().cast(),
+                flags,
+                &mut count,
+                &mut values,
+            )
+        };
+        self.check_call("GetProps", hr)?;
+        let mut out = Vec::with_capacity(count as usize);
+        if !values.is_null() {
+            for i in 0..count as usize {
+                // SAFETY: `count` values follow `values`, valid until freed below.
+                out.push(unsafe { read_value(&*values.add(i)) });
+            }
+            mapi_free(values.cast());
+        }
+        Ok(out)
+    }
+
+    /// `GetAttribIMsgOnIStg` for `tags`.
+    pub fn get_attribs(&self, tags: &[u32]) -> Result<Vec<u32>> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut arr = tag_array(tags);
+        let mut p: *mut SPropAttrArray = null_mut();
+        // SAFETY: our object; `arr` is a tag array; `p` is writable.
+        let hr = unsafe { GetAttribIMsgOnIStg(self.as_ptr(), arr.as_mut_ptr().cast(), &mut p) };
+        check("GetAttribIMsgOnIStg", hr)?;
+        if p.is_null() {
+            return Ok(Vec::new());
+        }
+        // SAFETY: the result has the layout of a tag array.
+        Ok(unsafe { take_tags(p.cast()) })
+    }
+
+    /// `SetAttribIMsgOnIStg`; returns the problems (tag, scode).
+    pub fn set_attribs(&self, tags: &[u32], attrs: &[u32]) -> Result<Vec<(u32, SCODE)>> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut t = tag_array(tags);
+        let mut a = tag_array(attrs);
+        let mut problems = null_mut();
+        // SAFETY: our object; both arrays have `tags.len()` entries; `problems` is writable.
+        let hr = unsafe {
+            SetAttribIMsgOnIStg(
+                self.as_ptr(),
+                t.as_mut_ptr().cast(),
+                a.as_mut_ptr().cast(),
+                &mut problems,
+            )
+        };
+        check("SetAttribIMsgOnIStg", hr)?;
+        // SAFETY: success hands us the problem array (or NULL).
+        let p = unsafe { take_problems(problems) };
+        Ok(p.into_iter().map(|(_, tag, sc)| (tag, sc)).collect())
+    }
+
+    /// `SetProps`; returns the problems (tag, scode).
+    pub fn set_props(&self, values: &[(u32, PVal)]) -> Result<Vec<(u32, SCODE)>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut m = Marshal::default();
+        let mut arr: Vec<SPropValue> = values.iter().map(|(t, v)| m.value(*t, v)).collect();
+        let mut problems = null_mut();
+        // SAFETY: live object; `arr` and everything it points to (owned by `m`) stay alive
+        // for the call; `problems` is writable.
+        let hr = unsafe {
+            (self.prop().SetProps)(
+                self.as_ptr(),
+                arr.len() as ULONG,
+                arr.as_mut_ptr(),
+                &mut problems,
+            )
+        };
+        self.check_call("SetProps", hr)?;
+        // SAFETY: success hands us the problem array (or NULL).
+        let p = unsafe { take_problems(problems) };
+        Ok(p.into_iter().map(|(_, tag, sc)| (tag, sc)).collect())
+    }
+
+    /// `OpenProperty(tag, IID_IStream)`, read-only or created for writing.
+    pub fn open_stream(&self, tag: u32, create: bool) -> Result<Stream> {
+        let flags = if create { MAPI_CREATE | MAPI_MODIFY } else { 0 };
+        let mode = if create { STGM_READWRITE } else { STGM_READ };
+        let mut p = null_mut();
+        // SAFETY: live object; the IID is the library's; `p` is writable.
+        let hr = unsafe {
+            (self.prop().OpenProperty)(self.as_ptr(), tag, &IID_IStream, mode, flags, &mut p)
+        };
+        self.check_call(&format!("OpenProperty(0x{tag:08X}, IID_IStream)"), hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        unsafe { Com::out("OpenProperty", p) }
+    }
+
+    pub fn save_changes(&self, flags: ULONG) -> Result<()> {
+        // SAFETY: live object.
+        let hr = unsafe { (self.prop().SaveChanges)(self.as_ptr(), flags) };
+        self.check_call("SaveChanges", hr)
+    }
+
+    /// `GetNamesFromIDs` in its enumerate-all form: every (tag, name) of the file's map.
+    pub fn all_names(&self) -> Result<Vec<(u32, PropName)>> {
+        let mut tags: *mut SPropTagArray = null_mut();
+        let mut count = 0;
+        let mut names: *mut *mut MAPINAMEID = null_mut();
+        // SAFETY: live object; `tags` is NULL (enumerate all); out-parameters writable.
+        let hr = unsafe {
+            (self.prop().GetNamesFromIDs)(
+                self.as_ptr(),
+                &mut tags,
+                null_mut(),
+                0,
+                &mut count,
+                &mut names,
+            )
+        };
+        self.check_call("GetNamesFromIDs", hr)?;
+        // SAFETY: success hands us the tag array.
+        let tag_list = unsafe { take_tags(tags) };
+        let mut out = Vec::new();
+        if !names.is_null() {
+            for i in 0..count as usize {
+                // SAFETY: `count` name pointers follow `names`; each is NULL or a
+                // MAPINAMEID with a GUID and, for strings, a terminated name.
+                let name = unsafe {
+                    let e = *names.add(i);
+                    if e.is_null() || (*e).lpguid.is_null() {
+                        continue;
+                    }
+                    let guid = (*(*e).lpguid).to_bytes();
+                    let kind = if (*e).ulKind == MNID_STRING {
+                        NameKind::Name(read_wide((*e).Kind.lpwstrName))
+                    } else {
+                        NameKind::Id((*e).Kind.lID as u32)
+                    };
+                    PropName { guid, kind }
+                };
+                if let Some(&tag) = tag_list.get(i) {
+                    out.push((tag, name));
+                }
+            }
+            mapi_free(names.cast());
+        }
+        Ok(out)
+    }
+
+    /// `GetIDsFromNames`, with `MAPI_CREATE` when `create`: one tag per name
+    /// (`PT_ERROR` where none).
+    pub fn ids_from_names(&self, names: &[PropName], create: bool) -> Result<Vec<u32>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut guids: Vec<GUID> = names.iter().map(|n| GUID::from_bytes(n.guid)).collect();
+        let strings: Vec<Vec<u16>> = names
+            .iter()
+            .map(|n| match &n.kind {
+                NameKind::Name(s) => s.iter().copied().chain(std::iter::once(0)).collect(),
+                NameKind::Id(_) => Vec::new(),
+            })
+            .collect();
+        let mut entries: Vec<MAPINAMEID> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| MAPINAMEID {
+                lpguid: &mut guids[i],
+                ulKind: match n.kind {
+                    NameKind::Id(_) => MNID_ID,
+                    NameKind::Name(_) => MNID_STRING,
+                },
+                Kind: match n.kind {
+                    NameKind::Id(id) => MAPINAMEID_KIND { lID: id as LONG },
+                    NameKind::Name(_) => MAPINAMEID_KIND {
+                        lpwstrName: strings[i].as_ptr() as *mut u16,
+                    },
+                },
+            })
+            .collect();
+        let mut ptrs: Vec<*mut MAPINAMEID> =
+            entries.iter_mut().map(|e| e as *mut MAPINAMEID).collect();
+        let mut tags = null_mut();
+        let flags = if create { MAPI_CREATE } else { 0 };
+        // SAFETY: live object; `ptrs` holds `names.len()` valid entries whose GUIDs and
+        // strings (in `guids`, `strings`) outlive the call; `tags` is writable.
+        let hr = unsafe {
+            (self.prop().GetIDsFromNames)(
+                self.as_ptr(),
+                ptrs.len() as ULONG,
+                ptrs.as_mut_ptr(),
+                flags,
+                &mut tags,
+            )
+        };
+        self.check_call("GetIDsFromNames", hr)?;
+        // SAFETY: success hands us the tag array.
+        Ok(unsafe { take_tags(tags) })
+    }
+}
+
+// ===== IMessage =====
+
+impl Message {
+    fn table(&self, call: &str, hr: HRESULT, p: *mut c_void) -> Result<Table> {
+        self.check_call(call, hr)?;
+        // SAFETY: success hands us a new IMAPITable reference.
+        unsafe { Com::out(call, p) }
+    }
+
+    pub fn recipient_table(&self, flags: ULONG) -> Result<Table> {
+        let mut p = null_mut();
+        // SAFETY: live message, writable out-parameter.
+        let hr = unsafe { (self.vtbl().GetRecipientTable)(self.as_ptr(), flags, &mut p) };
+        self.table("GetRecipientTable", hr, p)
+    }
+
+    pub fn attachment_table(&self, flags: ULONG) -> Result<Table> {
+        let mut p = null_mut();
+        // SAFETY: live message, writable out-parameter.
+        let hr = unsafe { (self.vtbl().GetAttachmentTable)(self.as_ptr(), flags, &mut p) };
+        self.table("GetAttachmentTable", hr, p)
+    }
+
+    pub fn open_attach(&self, num: u32, modify: bool) -> Result<Attach> {
+        let mut p = null_mut();
+        let flags = if modify { MAPI_MODIFY } else { 0 };
+        // SAFETY: live message; a NULL IID asks for IAttach; `p` is writable.
+        let hr = unsafe {
+            (self.vtbl().OpenAttach)(self.as_ptr(), num, std::ptr::null(), flags, &mut p)
+        };
+        self.check_call(&format!("OpenAttach({num})"), hr)?;
+        // SAFETY: success hands us a new IAttach reference.
+        unsafe { Com::out("OpenAttach", p) }
+    }
+
+    pub fn create_attach(&self) -> Result<(u32, Attach)> {
+        let mut p = null_mut();
+        let mut num = 0;
+        // SAFETY: live message; out-parameters writable.
+        let hr = unsafe {
+            (self.vtbl().CreateAttach)(self.as_ptr(), std::ptr::null(), 0, &mut num, &mut p)
+        };
+        self.check_call("CreateAttach", hr)?;
+        // SAFETY: success hands us a new IAttach reference.
+        Ok((num, unsafe { Com::out("CreateAttach", p) }?))
+    }
+
+    /// `ModifyRecipients(flags)` with one row of properties per recipient.
+    pub fn modify_recipients(&self, flags: ULONG, rows: &[Vec<(u32, PVal)>]) -> Result<()> {
+        let mut m = Marshal::default();
+        let mut entries: Vec<Vec<SPropValue>> = rows
+            .iter()
+            .map(|r| r.iter().map(|(t, v)| m.value(*t, v)).collect())
+            .collect();
+        // ADRLIST: cEntries, then ADRENTRY { ulReserved1, cValues, rgPropVals }.
+        let words = std::mem::size_of::<SRowSet>() / std::mem::size_of::<u64>();
+        let extra = rows.len().saturating_sub(1)
+            * std::mem::size_of::<imessage::com::types::SRow>()
+            / std::mem::size_of::<u64>();
+        let mut block = vec![0u64; words + extra + 1];
+        let list = block.as_mut_ptr().cast::<SRowSet>();
+        // SAFETY: `block` is 8-aligned and large enough for an SRowSet with
+        // `rows.len()` entries; the property arrays (`entries`, owned by `m`) outlive
+        // the call.
+        let hr = unsafe {
+            (*list).cRows = rows.len() as ULONG;
+            let first = (*list).aRow.as_mut_ptr();
+            for (i, e) in entries.iter_mut().enumerate() {
+                let row = first.add(i);
+                (*row).ulAdrEntryPad = 0;
+                (*row).cValues = e.len() as ULONG;
+                (*row).lpProps = e.as_mut_ptr();
+            }
+            (self.vtbl().ModifyRecipients)(self.as_ptr(), flags, list)
+        };
+        self.check_call("ModifyRecipients", hr)
+    }
+}
+
+impl Attach {
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)`, read-only or created.
+    pub fn open_embedded(&self, create: bool) -> Result<Message> {
+        let flags = if create { MAPI_CREATE | MAPI_MODIFY } else { 0 };
+        let mut p = null_mut();
+        // SAFETY: live attachment; library IID; `p` writable.
+        let hr = unsafe {
+            (self.prop().OpenProperty)(
+                self.as_ptr(),
+                PR_ATTACH_DATA_OBJ,
+                &IID_IMessage,
+                0,
+                flags,
+                &mut p,
+            )
+        };
+        self.check_call("OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)", hr)?;
+        // SAFETY: success hands us a new IMessage reference.
+        unsafe { Com::out("OpenProperty", p) }
+    }
+
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)`: the attachment's object storage
+    /// (an embedded message's or an OLE object's).
+    pub fn open_object_storage(&self, create: bool) -> Result<Storage> {
+        let flags = if create { MAPI_CREATE | MAPI_MODIFY } else { 0 };
+        let mut p = null_mut();
+        // SAFETY: live attachment; library IID; `p` writable.
+        let hr = unsafe {
+            (self.prop().OpenProperty)(
+                self.as_ptr(),
+                PR_ATTACH_DATA_OBJ,
+                &IID_IStorage,
+                0,
+                flags,
+                &mut p,
+            )
+        };
+        self.check_call("OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)", hr)?;
+        // SAFETY: success hands us a new IStorage reference.
+        unsafe { Com::out("OpenProperty", p) }
+    }
+}
+
+pub const PR_ATTACH_DATA_OBJ: u32 = 0x3701_000D;
+
+// ===== IMAPITable =====
+
+impl Table {
+    /// `QueryColumns(TBL_ALL_COLUMNS)`.
+    pub fn all_columns(&self) -> Result<Vec<u32>> {
+        let mut p = null_mut();
+        // SAFETY: live table, writable out-parameter.
+        let hr = unsafe { (self.vtbl().QueryColumns)(self.as_ptr(), TBL_ALL_COLUMNS, &mut p) };
+        check("IMAPITable::QueryColumns", hr)?;
+        // SAFETY: success hands us the array.
+        Ok(unsafe { take_tags(p) })
+    }
+
+    pub fn set_columns(&self, tags: &[u32]) -> Result<()> {
+        let mut arr = tag_array(tags);
+        // SAFETY: live table; `arr` is a tag array the table copies.
+        let hr = unsafe { (self.vtbl().SetColumns)(self.as_ptr(), arr.as_mut_ptr().cast(), 0) };
+        check("IMAPITable::SetColumns", hr)
+    }
+
+    /// Every row from the cursor on (`QueryRows` until none is left), each as (tag, value).
+    pub fn all_rows(&self) -> Result<Vec<Vec<(u32, PVal)>>> {
+        let mut out = Vec::new();
+        loop {
+            let mut rows: *mut SRowSet = null_mut();
+            // SAFETY: live table, writable out-parameter.
+            let hr = unsafe { (self.vtbl().QueryRows)(self.as_ptr(), 256, 0, &mut rows) };
+            check("IMAPITable::QueryRows", hr)?;
+            if rows.is_null() {
+                return Ok(out);
+            }
+            // SAFETY: a row set holds `cRows` rows, each with `cValues` values in a block
+            // of its own; each is freed once after copying, then the set.
+            let n = unsafe {
+                let n = (*rows).cRows as usize;
+                let first = (*rows).aRow.as_ptr();
+                for i in 0..n {
+                    let row = &*first.add(i);
+                    let mut props = Vec::with_capacity(row.cValues as usize);
+                    for j in 0..row.cValues as usize {
+                        props.push(read_value(&*row.lpProps.add(j)));
+                    }
+                    mapi_free(row.lpProps.cast());
+                    out.push(props);
+                }
+                n
+            };
+            mapi_free(rows.cast());
+            if n == 0 {
+                return Ok(out);
+            }
+        }
+    }
+}
