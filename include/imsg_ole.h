@@ -125,6 +125,21 @@ typedef const TCHAR *LPCTSTR;
 #  define FALSE 0
 #endif
 
+#ifndef MAX_PATH
+#  define MAX_PATH 260
+#endif
+#define ZeroMemory(dest, len) memset((dest), 0, (len))
+#define FillMemory(dest, len, fill) memset((dest), (fill), (len))
+#define CopyMemory(dest, src, len) memcpy((dest), (src), (len))
+#define MoveMemory(dest, src, len) memmove((dest), (src), (len))
+#define UNREFERENCED_PARAMETER(p) ((void)(p))
+#ifdef UNICODE
+#  define IMSG_TEXT(s) L##s
+#else
+#  define IMSG_TEXT(s) s
+#endif
+#define TEXT(s) IMSG_TEXT(s)
+
 typedef union _LARGE_INTEGER {
     struct {
         DWORD LowPart;
@@ -185,17 +200,6 @@ inline bool operator!=(REFGUID a, REFGUID b) { return !(a == b); }
 #endif
 #define IsEqualIID(a, b) IsEqualGUID(a, b)
 #define IsEqualCLSID(a, b) IsEqualGUID(a, b)
-
-/* DEFINE_GUID declares a GUID, or defines it in the translation unit that defines
-   INITGUID before including the headers. */
-#undef DEFINE_GUID
-#ifdef INITGUID
-#  define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-       EXTERN_C const GUID name = {l, w1, w2, {b1, b2, b3, b4, b5, b6, b7, b8}}
-#else
-#  define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) EXTERN_C const GUID name
-#endif
-#define DEFINE_OLEGUID(name, l, w1, w2) DEFINE_GUID(name, l, w1, w2, 0xC0, 0, 0, 0, 0, 0, 0, 0x46)
 
 /* ===== HRESULT helpers ===== */
 #define SEVERITY_SUCCESS 0
@@ -482,3 +486,33 @@ typedef ILockBytes *LPLOCKBYTES;
 
 #endif /* !_WIN32 */
 #endif /* IMSG_OLE_H */
+
+/*
+ * DEFINE_GUID declares a GUID, or defines it when INITGUID is defined. As in the SDK's
+ * guiddef.h this part is read again on every inclusion, so that <initguid.h> can switch a
+ * translation unit to definitions part-way through. Definitions are weak (the SDK's
+ * DECLSPEC_SELECTANY): two translation units that both define a GUID link, and a program's
+ * own definition takes precedence over the one libimessage exports.
+ */
+#if !defined(_WIN32)
+#  undef DEFINE_GUID
+#  if defined(INITGUID)
+#    if defined(__GNUC__) || defined(__clang__)
+#      define IMSG_SELECTANY __attribute__((weak))
+#    else
+#      define IMSG_SELECTANY
+#    endif
+#    ifdef __cplusplus
+#      define IMSG_GUID_LINKAGE extern "C"
+#    else
+#      define IMSG_GUID_LINKAGE
+#    endif
+#    define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+         IMSG_GUID_LINKAGE const GUID name IMSG_SELECTANY = {l, w1, w2, {b1, b2, b3, b4, b5, b6, b7, b8}}
+#  else
+#    define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) EXTERN_C const GUID name
+#  endif
+#  ifndef DEFINE_OLEGUID
+#    define DEFINE_OLEGUID(name, l, w1, w2) DEFINE_GUID(name, l, w1, w2, 0xC0, 0, 0, 0, 0, 0, 0, 0x46)
+#  endif
+#endif

@@ -38,6 +38,15 @@ typedef struct _ENTRYID {
 } ENTRYID, *LPENTRYID;
 #define CbNewENTRYID(cb) (offsetof(ENTRYID, ab) + (cb))
 #define CbENTRYID(cb) (offsetof(ENTRYID, ab) + (cb))
+#define SizedENTRYID(cb, name) struct _ENTRYID_##name { BYTE abFlags[4]; BYTE ab[cb]; } name
+
+typedef struct _FlagList {
+    ULONG cFlags;
+    ULONG ulFlag[MAPI_DIM];
+} FlagList, *LPFlagList;
+#define CbNewFlagList(n) (offsetof(FlagList, ulFlag) + (n) * sizeof(ULONG))
+#define CbFlagList(p) CbNewFlagList((p)->cFlags)
+#define SizedFlagList(n, name) struct _FlagList_##name { ULONG cFlags; ULONG ulFlag[n]; } name
 
 typedef ULONG_PTR BOOKMARK;
 typedef const IID *LPCIID;
@@ -271,142 +280,178 @@ typedef struct {
 typedef MAPIINIT_0 MAPIINIT, *LPMAPIINIT;
 
 /* ===== interfaces ===== */
+/*
+ * The SDK's macros for MAPI interfaces. Each MAPI_<iface>_METHODS(IPURE) lists the
+ * interface's own methods in vtable order; the declarations below pass PURE, and a C++
+ * class implementing an interface may pass nothing to declare its overrides:
+ *
+ *     class MyMessage : public IMessage {
+ *         MAPI_IUNKNOWN_METHODS()
+ *         MAPI_IMAPIPROP_METHODS()
+ *         MAPI_IMESSAGE_METHODS()
+ *     };
+ */
+#define MAPIMETHOD(method) MAPIMETHOD_(HRESULT, method)
+#define MAPIMETHOD_(type, method) STDMETHOD_(type, method)
+#define MAPIMETHODIMP STDMETHODIMP
+#define MAPIMETHODIMP_(type) STDMETHODIMP_(type)
+#define DECLARE_MAPI_INTERFACE(iface) DECLARE_INTERFACE(iface)
+#define DECLARE_MAPI_INTERFACE_(iface, baseiface) DECLARE_INTERFACE_(iface, baseiface)
+#ifdef __cplusplus
+#  define DECLARE_MAPI_INTERFACE_PTR(iface, piface) struct iface; typedef iface *piface
+#else
+#  define DECLARE_MAPI_INTERFACE_PTR(iface, piface) \
+       typedef struct iface iface; typedef iface *piface
+#endif
+
+#define MAPI_IUNKNOWN_METHODS(IPURE) \
+    MAPIMETHOD(QueryInterface)(THIS_ REFIID riid, LPVOID *ppvObj) IPURE; \
+    MAPIMETHOD_(ULONG, AddRef)(THIS) IPURE; \
+    MAPIMETHOD_(ULONG, Release)(THIS) IPURE;
+
 typedef struct _NOTIFICATION NOTIFICATION, *LPNOTIFICATION;
 
-#define IMSG_IMAPIPROGRESS_METHODS \
-    STDMETHOD(Progress)(THIS_ ULONG ulValue, ULONG ulCount, ULONG ulTotal) PURE; \
-    STDMETHOD(GetFlags)(THIS_ ULONG *lpulFlags) PURE; \
-    STDMETHOD(GetMax)(THIS_ ULONG *lpulMax) PURE; \
-    STDMETHOD(GetMin)(THIS_ ULONG *lpulMin) PURE; \
-    STDMETHOD(SetLimits)(THIS_ ULONG *lpulMin, ULONG *lpulMax, ULONG *lpulFlags) PURE;
+#define MAPI_IMAPIPROGRESS_METHODS(IPURE) \
+    STDMETHOD(Progress)(THIS_ ULONG ulValue, ULONG ulCount, ULONG ulTotal) IPURE; \
+    STDMETHOD(GetFlags)(THIS_ ULONG *lpulFlags) IPURE; \
+    STDMETHOD(GetMax)(THIS_ ULONG *lpulMax) IPURE; \
+    STDMETHOD(GetMin)(THIS_ ULONG *lpulMin) IPURE; \
+    STDMETHOD(SetLimits)(THIS_ ULONG *lpulMin, ULONG *lpulMax, ULONG *lpulFlags) IPURE;
 
 #undef INTERFACE
 #define INTERFACE IMAPIProgress
 DECLARE_INTERFACE_(IMAPIProgress, IUnknown)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    IMSG_IMAPIPROGRESS_METHODS
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIPROGRESS_METHODS(PURE)
     END_INTERFACE
 };
 typedef IMAPIProgress *LPMAPIPROGRESS;
+
+#define MAPI_IMAPIADVISESINK_METHODS(IPURE) \
+    MAPIMETHOD_(ULONG, OnNotify)(THIS_ ULONG cNotif, LPNOTIFICATION lpNotifications) IPURE;
 
 #undef INTERFACE
 #define INTERFACE IMAPIAdviseSink
 DECLARE_INTERFACE_(IMAPIAdviseSink, IUnknown)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    STDMETHOD_(ULONG, OnNotify)(THIS_ ULONG cNotif, LPNOTIFICATION lpNotifications) PURE;
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIADVISESINK_METHODS(PURE)
     END_INTERFACE
 };
 typedef IMAPIAdviseSink *LPMAPIADVISESINK;
 
-#define IMSG_IMAPIPROP_METHODS \
-    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) PURE; \
-    STDMETHOD(SaveChanges)(THIS_ ULONG ulFlags) PURE; \
+#define MAPI_IMAPIPROP_METHODS(IPURE) \
+    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) IPURE; \
+    STDMETHOD(SaveChanges)(THIS_ ULONG ulFlags) IPURE; \
     STDMETHOD(GetProps)(THIS_ LPSPropTagArray lpPropTagArray, ULONG ulFlags, ULONG *lpcValues, \
-                        LPSPropValue *lppPropArray) PURE; \
-    STDMETHOD(GetPropList)(THIS_ ULONG ulFlags, LPSPropTagArray *lppPropTagArray) PURE; \
+                        LPSPropValue *lppPropArray) IPURE; \
+    STDMETHOD(GetPropList)(THIS_ ULONG ulFlags, LPSPropTagArray *lppPropTagArray) IPURE; \
     STDMETHOD(OpenProperty)(THIS_ ULONG ulPropTag, LPCIID lpiid, ULONG ulInterfaceOptions, \
-                            ULONG ulFlags, LPUNKNOWN *lppUnk) PURE; \
+                            ULONG ulFlags, LPUNKNOWN *lppUnk) IPURE; \
     STDMETHOD(SetProps)(THIS_ ULONG cValues, LPSPropValue lpPropArray, \
-                        LPSPropProblemArray *lppProblems) PURE; \
-    STDMETHOD(DeleteProps)(THIS_ LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems) PURE; \
+                        LPSPropProblemArray *lppProblems) IPURE; \
+    STDMETHOD(DeleteProps)(THIS_ LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems) IPURE; \
     STDMETHOD(CopyTo)(THIS_ ULONG ciidExclude, LPCIID rgiidExclude, LPSPropTagArray lpExcludeProps, \
                       ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpInterface, \
-                      LPVOID lpDestObj, ULONG ulFlags, LPSPropProblemArray *lppProblems) PURE; \
+                      LPVOID lpDestObj, ULONG ulFlags, LPSPropProblemArray *lppProblems) IPURE; \
     STDMETHOD(CopyProps)(THIS_ LPSPropTagArray lpIncludeProps, ULONG_PTR ulUIParam, \
                          LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj, \
-                         ULONG ulFlags, LPSPropProblemArray *lppProblems) PURE; \
+                         ULONG ulFlags, LPSPropProblemArray *lppProblems) IPURE; \
     STDMETHOD(GetNamesFromIDs)(THIS_ LPSPropTagArray *lppPropTags, LPGUID lpPropSetGuid, ULONG ulFlags, \
-                               ULONG *lpcPropNames, LPMAPINAMEID **lpppPropNames) PURE; \
+                               ULONG *lpcPropNames, LPMAPINAMEID **lpppPropNames) IPURE; \
     STDMETHOD(GetIDsFromNames)(THIS_ ULONG cPropNames, LPMAPINAMEID *lppPropNames, ULONG ulFlags, \
-                               LPSPropTagArray *lppPropTags) PURE;
+                               LPSPropTagArray *lppPropTags) IPURE;
 
 #undef INTERFACE
 #define INTERFACE IMAPIProp
 DECLARE_INTERFACE_(IMAPIProp, IUnknown)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    IMSG_IMAPIPROP_METHODS
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIPROP_METHODS(PURE)
     END_INTERFACE
 };
 typedef IMAPIProp *LPMAPIPROP;
 
-#define IMSG_IMAPITABLE_METHODS \
-    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) PURE; \
-    STDMETHOD(Advise)(THIS_ ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection) PURE; \
-    STDMETHOD(Unadvise)(THIS_ ULONG_PTR ulConnection) PURE; \
-    STDMETHOD(GetStatus)(THIS_ ULONG *lpulTableStatus, ULONG *lpulTableType) PURE; \
-    STDMETHOD(SetColumns)(THIS_ LPSPropTagArray lpPropTagArray, ULONG ulFlags) PURE; \
-    STDMETHOD(QueryColumns)(THIS_ ULONG ulFlags, LPSPropTagArray *lpPropTagArray) PURE; \
-    STDMETHOD(GetRowCount)(THIS_ ULONG ulFlags, ULONG *lpulCount) PURE; \
-    STDMETHOD(SeekRow)(THIS_ BOOKMARK bkOrigin, LONG lRowCount, LONG *lplRowsSought) PURE; \
-    STDMETHOD(SeekRowApprox)(THIS_ ULONG ulNumerator, ULONG ulDenominator) PURE; \
-    STDMETHOD(QueryPosition)(THIS_ ULONG *lpulRow, ULONG *lpulNumerator, ULONG *lpulDenominator) PURE; \
-    STDMETHOD(FindRow)(THIS_ LPSRestriction lpRestriction, BOOKMARK bkOrigin, ULONG ulFlags) PURE; \
-    STDMETHOD(Restrict)(THIS_ LPSRestriction lpRestriction, ULONG ulFlags) PURE; \
-    STDMETHOD(CreateBookmark)(THIS_ BOOKMARK *lpbkPosition) PURE; \
-    STDMETHOD(FreeBookmark)(THIS_ BOOKMARK bkPosition) PURE; \
-    STDMETHOD(SortTable)(THIS_ LPSSortOrderSet lpSortCriteria, ULONG ulFlags) PURE; \
-    STDMETHOD(QuerySortOrder)(THIS_ LPSSortOrderSet *lppSortCriteria) PURE; \
-    STDMETHOD(QueryRows)(THIS_ LONG lRowCount, ULONG ulFlags, LPSRowSet *lppRows) PURE; \
-    STDMETHOD(Abort)(THIS) PURE; \
+#define MAPI_IMAPITABLE_METHODS(IPURE) \
+    STDMETHOD(GetLastError)(THIS_ HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) IPURE; \
+    STDMETHOD(Advise)(THIS_ ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection) IPURE; \
+    STDMETHOD(Unadvise)(THIS_ ULONG_PTR ulConnection) IPURE; \
+    STDMETHOD(GetStatus)(THIS_ ULONG *lpulTableStatus, ULONG *lpulTableType) IPURE; \
+    STDMETHOD(SetColumns)(THIS_ LPSPropTagArray lpPropTagArray, ULONG ulFlags) IPURE; \
+    STDMETHOD(QueryColumns)(THIS_ ULONG ulFlags, LPSPropTagArray *lpPropTagArray) IPURE; \
+    STDMETHOD(GetRowCount)(THIS_ ULONG ulFlags, ULONG *lpulCount) IPURE; \
+    STDMETHOD(SeekRow)(THIS_ BOOKMARK bkOrigin, LONG lRowCount, LONG *lplRowsSought) IPURE; \
+    STDMETHOD(SeekRowApprox)(THIS_ ULONG ulNumerator, ULONG ulDenominator) IPURE; \
+    STDMETHOD(QueryPosition)(THIS_ ULONG *lpulRow, ULONG *lpulNumerator, ULONG *lpulDenominator) IPURE; \
+    STDMETHOD(FindRow)(THIS_ LPSRestriction lpRestriction, BOOKMARK bkOrigin, ULONG ulFlags) IPURE; \
+    STDMETHOD(Restrict)(THIS_ LPSRestriction lpRestriction, ULONG ulFlags) IPURE; \
+    STDMETHOD(CreateBookmark)(THIS_ BOOKMARK *lpbkPosition) IPURE; \
+    STDMETHOD(FreeBookmark)(THIS_ BOOKMARK bkPosition) IPURE; \
+    STDMETHOD(SortTable)(THIS_ LPSSortOrderSet lpSortCriteria, ULONG ulFlags) IPURE; \
+    STDMETHOD(QuerySortOrder)(THIS_ LPSSortOrderSet *lppSortCriteria) IPURE; \
+    STDMETHOD(QueryRows)(THIS_ LONG lRowCount, ULONG ulFlags, LPSRowSet *lppRows) IPURE; \
+    STDMETHOD(Abort)(THIS) IPURE; \
     STDMETHOD(ExpandRow)(THIS_ ULONG cbInstanceKey, LPBYTE pbInstanceKey, ULONG ulRowCount, \
-                         ULONG ulFlags, LPSRowSet *lppRows, ULONG *lpulMoreRows) PURE; \
+                         ULONG ulFlags, LPSRowSet *lppRows, ULONG *lpulMoreRows) IPURE; \
     STDMETHOD(CollapseRow)(THIS_ ULONG cbInstanceKey, LPBYTE pbInstanceKey, ULONG ulFlags, \
-                           ULONG *lpulRowCount) PURE; \
-    STDMETHOD(WaitForCompletion)(THIS_ ULONG ulFlags, ULONG ulTimeout, ULONG *lpulTableStatus) PURE; \
+                           ULONG *lpulRowCount) IPURE; \
+    STDMETHOD(WaitForCompletion)(THIS_ ULONG ulFlags, ULONG ulTimeout, ULONG *lpulTableStatus) IPURE; \
     STDMETHOD(GetCollapseState)(THIS_ ULONG ulFlags, ULONG cbInstanceKey, LPBYTE lpbInstanceKey, \
-                                ULONG *lpcbCollapseState, LPBYTE *lppbCollapseState) PURE; \
+                                ULONG *lpcbCollapseState, LPBYTE *lppbCollapseState) IPURE; \
     STDMETHOD(SetCollapseState)(THIS_ ULONG ulFlags, ULONG cbCollapseState, LPBYTE pbCollapseState, \
-                                BOOKMARK *lpbkLocation) PURE;
+                                BOOKMARK *lpbkLocation) IPURE;
 
 #undef INTERFACE
 #define INTERFACE IMAPITable
 DECLARE_INTERFACE_(IMAPITable, IUnknown)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    IMSG_IMAPITABLE_METHODS
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPITABLE_METHODS(PURE)
     END_INTERFACE
 };
 typedef IMAPITable *LPMAPITABLE;
+
+/* IAttach adds no method to IMAPIProp. */
+#define MAPI_IATTACH_METHODS(IPURE)
 
 #undef INTERFACE
 #define INTERFACE IAttach
 DECLARE_INTERFACE_(IAttach, IMAPIProp)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    IMSG_IMAPIPROP_METHODS
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIPROP_METHODS(PURE)
+    MAPI_IATTACH_METHODS(PURE)
     END_INTERFACE
 };
 typedef IAttach *LPATTACH;
 
-#define IMSG_IMESSAGE_METHODS \
-    STDMETHOD(GetAttachmentTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) PURE; \
+#define MAPI_IMESSAGE_METHODS(IPURE) \
+    STDMETHOD(GetAttachmentTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) IPURE; \
     STDMETHOD(OpenAttach)(THIS_ ULONG ulAttachmentNum, LPCIID lpInterface, ULONG ulFlags, \
-                          LPATTACH *lppAttach) PURE; \
+                          LPATTACH *lppAttach) IPURE; \
     STDMETHOD(CreateAttach)(THIS_ LPCIID lpInterface, ULONG ulFlags, ULONG *lpulAttachmentNum, \
-                            LPATTACH *lppAttach) PURE; \
+                            LPATTACH *lppAttach) IPURE; \
     STDMETHOD(DeleteAttach)(THIS_ ULONG ulAttachmentNum, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, \
-                            ULONG ulFlags) PURE; \
-    STDMETHOD(GetRecipientTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) PURE; \
-    STDMETHOD(ModifyRecipients)(THIS_ ULONG ulFlags, LPADRLIST lpMods) PURE; \
-    STDMETHOD(SubmitMessage)(THIS_ ULONG ulFlags) PURE; \
-    STDMETHOD(SetReadFlag)(THIS_ ULONG ulFlags) PURE;
+                            ULONG ulFlags) IPURE; \
+    STDMETHOD(GetRecipientTable)(THIS_ ULONG ulFlags, LPMAPITABLE *lppTable) IPURE; \
+    STDMETHOD(ModifyRecipients)(THIS_ ULONG ulFlags, LPADRLIST lpMods) IPURE; \
+    STDMETHOD(SubmitMessage)(THIS_ ULONG ulFlags) IPURE; \
+    STDMETHOD(SetReadFlag)(THIS_ ULONG ulFlags) IPURE;
 
 #undef INTERFACE
 #define INTERFACE IMessage
 DECLARE_INTERFACE_(IMessage, IMAPIProp)
 {
     BEGIN_INTERFACE
-    IMSG_IUNKNOWN_METHODS
-    IMSG_IMAPIPROP_METHODS
-    IMSG_IMESSAGE_METHODS
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIPROP_METHODS(PURE)
+    MAPI_IMESSAGE_METHODS(PURE)
     END_INTERFACE
 };
 typedef IMessage *LPMESSAGE;

@@ -203,3 +203,13 @@ fn named_cpp() {
 fn foreign_storage_cpp() {
     compile_and_run("foreign_storage_cpp.cpp");
 }
+
+#[test]
+fn mapiutil_c() {
+    compile_and_run("mapiutil.c");
+}
+
+#[test]
+fn mapiutil_cpp() {
+    compile_and_run("mapiutil_cpp.cpp");
+}

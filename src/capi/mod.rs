@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod guids;
+pub mod mapiutil;
 pub mod memory;
 pub mod message;
 pub mod prop;

@@ -293,6 +293,7 @@ pub type IStorage = Interface<IStorageVtbl>;
 pub type ILockBytes = Interface<ILockBytesVtbl>;
 pub type IMAPIProp = Interface<IMAPIPropVtbl>;
 pub type IMessage = Interface<IMessageVtbl>;
+pub type IMAPITable = Interface<IMAPITableVtbl>;
 
 /// `LPMSGSESS` points to this opaque type; handles are never dereferenced.
 #[repr(C)]

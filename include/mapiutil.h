@@ -1,0 +1,16 @@
+/*
+ * mapiutil.h - MAPI's utility functions.
+ *
+ * libimessage's helpers (HrGetOneProp, HrSetOneProp, HrQueryAllRows, FreeProws,
+ * FreePadrlist, PpropFindProp, LpValFindProp, PropCopyMore, ScCopyProps, ScDupPropset,
+ * ScCountProps, ScRelocProps, UlPropSize, FPropExists, FPropContainsProp,
+ * FPropCompareProp, LPropCompareProp, FEqualNames, UlAddRef, UlRelease, ScInitMapiUtil,
+ * DeinitMapiUtil) and MAPIGetDefaultMalloc are declared in <imessage.h> with every other
+ * export of the library; this file brings in all the MAPI headers, as the SDK's does.
+ */
+#ifndef IMSG_MAPIUTIL_H
+#define IMSG_MAPIUTIL_H
+
+#include "mapix.h"
+
+#endif /* IMSG_MAPIUTIL_H */
