@@ -213,3 +213,8 @@ fn mapiutil_c() {
 fn mapiutil_cpp() {
     compile_and_run("mapiutil_cpp.cpp");
 }
+
+#[test]
+fn copy_cpp() {
+    compile_and_run("copy_cpp.cpp");
+}

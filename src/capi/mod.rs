@@ -4,6 +4,7 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
 pub mod attach;
+pub mod copy;
 pub mod guids;
 pub mod mapiutil;
 pub mod memory;

@@ -286,45 +286,122 @@ pub unsafe extern "system" fn delete_props<T: PropObject>(
     })
 }
 
-fn not_yet(what: &str) -> Result<HRESULT> {
-    Err(Error::new(
-        ErrorKind::NoSupport,
-        format!("{what} is not implemented yet"),
+/// Runs a `CopyTo`/`CopyProps` of `obj`, writing the problem array on success.
+///
+/// # Safety
+/// `dest` NULL or a live COM object; `problems` NULL or the caller's out-parameter.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_copy<T: PropObject>(
+    obj: &ComObject<T>,
+    excluded_iids: Vec<IID>,
+    iid: *const IID,
+    dest: *mut c_void,
+    flags: ULONG,
+    select: super::copy::Select,
+    problems: *mut *mut SPropProblemArray,
+) -> Result<HRESULT> {
+    let m = &obj.inner;
+    let req = super::copy::Request {
+        src: obj.as_ptr(),
+        message: T::IIDS.contains(&IID_IMessage),
+        alloc: *m.alloc(),
+        unicode: m.file().is_unicode(),
+        excluded_iids,
+        // SAFETY: `iid` is NULL or a valid IID.
+        iid: unsafe { iid.as_ref().copied() },
+        dest,
+        flags,
+        select,
+    };
+    // SAFETY: forwarded from the caller.
+    match unsafe { super::copy::run(req) } {
+        Ok(found) => {
+            if problems.is_null() {
+                m.alloc().free(found.cast());
+            } else {
+                // SAFETY: `problems` is the caller's out-parameter.
+                unsafe { *problems = found };
+            }
+            Ok(S_OK)
+        }
+        // A destination's own failure is passed through as it came.
+        Err((hr, _)) => Ok(hr),
+    }
+}
+
+/// The property ids of a caller's exclude or include list (`PR_NULL` is refused).
+///
+/// # Safety
+/// `tags` is NULL or a valid tag array.
+unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::HashSet<u16>>> {
+    // SAFETY: forwarded from the caller.
+    let Some(tags) = (unsafe { marshal::tags_in(tags) })? else {
+        return Ok(None);
+    };
+    if tags.is_empty() || tags.contains(&PR_NULL) {
+        return Err(invalid("an empty property list, or PR_NULL in it"));
+    }
+    Ok(Some(
+        tags.iter()
+            .map(|&t| crate::model::prop::prop_id(t))
+            .collect(),
     ))
 }
 
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "system" fn copy_to<T: PropObject>(
     this: *mut c_void,
-    _ciid: ULONG,
-    _rgiid: *const IID,
-    _exclude: *mut SPropTagArray,
+    ciid: ULONG,
+    rgiid: *const IID,
+    exclude: *mut SPropTagArray,
     _ui: usize,
     _progress: *mut c_void,
-    _iid: *const IID,
-    _dest: *mut c_void,
-    _flags: ULONG,
+    iid: *const IID,
+    dest: *mut c_void,
+    flags: ULONG,
     problems: *mut *mut SPropProblemArray,
 ) -> HRESULT {
     // SAFETY: `problems` is NULL or the caller's out-parameter.
     unsafe { clear_out(problems) };
-    crate::try_slot!(T, this, |_obj| not_yet("CopyTo"))
+    crate::try_slot!(T, this, |obj| {
+        if ciid != 0 && rgiid.is_null() {
+            return Err(invalid("interfaces to exclude, but no array"));
+        }
+        let excluded_iids = if ciid == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: `rgiid` holds `ciid` IIDs.
+            unsafe { std::slice::from_raw_parts(rgiid, ciid as usize) }.to_vec()
+        };
+        // SAFETY: `exclude` is NULL or the caller's tag array.
+        let ids = unsafe { id_set(exclude) }?.unwrap_or_default();
+        let select = super::copy::Select::Exclude(ids);
+        // SAFETY: forwarded from the caller.
+        unsafe { run_copy(obj, excluded_iids, iid, dest, flags, select, problems) }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "system" fn copy_props<T: PropObject>(
     this: *mut c_void,
-    _include: *mut SPropTagArray,
+    include: *mut SPropTagArray,
     _ui: usize,
     _progress: *mut c_void,
-    _iid: *const IID,
-    _dest: *mut c_void,
-    _flags: ULONG,
+    iid: *const IID,
+    dest: *mut c_void,
+    flags: ULONG,
     problems: *mut *mut SPropProblemArray,
 ) -> HRESULT {
     // SAFETY: `problems` is NULL or the caller's out-parameter.
     unsafe { clear_out(problems) };
-    crate::try_slot!(T, this, |_obj| not_yet("CopyProps"))
+    crate::try_slot!(T, this, |obj| {
+        // SAFETY: `include` is NULL or the caller's tag array.
+        let ids = unsafe { id_set(include) }?
+            .ok_or_else(|| invalid("CopyProps needs a property list"))?;
+        let select = super::copy::Select::Include(ids);
+        // SAFETY: forwarded from the caller.
+        unsafe { run_copy(obj, Vec::new(), iid, dest, flags, select, problems) }
+    })
 }
 
 /// Both forms: names for the caller's tags (`*tags` non-NULL), or every name passing the
