@@ -28,6 +28,50 @@
 #define STGOPTIONS_VERSION 2
 #endif
 
+#if !defined(_WIN32)
+#define GMEM_FIXED 0
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_MOVEABLE 2
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_NOCOMPACT 16
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_NODISCARD 32
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_ZEROINIT 64
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_MODIFY 128
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_DISCARDABLE 256
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_SHARE 8192
+#endif
+
+#if !defined(_WIN32)
+#define GMEM_DDESHARE 8192
+#endif
+
+#if !defined(_WIN32)
+#define GHND (GMEM_MOVEABLE | GMEM_ZEROINIT)
+#endif
+
+#if !defined(_WIN32)
+#define GPTR (GMEM_FIXED | GMEM_ZEROINIT)
+#endif
+
 #define SUCCESS_SUCCESS 0
 
 #define MAPI_E_CALL_FAILED E_FAIL
@@ -1205,6 +1249,145 @@ extern const GUID PSETID_AirSync;
 extern const GUID GUID_NULL;
 
 /*
+ Opens a file as an `IStream` (reads and writes go straight to the file; `Commit` syncs
+ it). `ulFlags`: `STGM_READ`/`STGM_WRITE`/`STGM_READWRITE`, `STGM_CREATE` (create or empty
+ the file), `STGM_DELETEONRELEASE` (remove it at the last `Release`), and
+ `SOF_UNIQUEFILENAME`: then `lpszFileName` names the directory (NULL: `$TMPDIR`) in which a
+ new file with a unique name starting with `lpszPrefix` (its first three characters;
+ NULL: "SOF") is created. Names are the file system's bytes (UTF-8). The allocators are
+ not used. Errors are MAPI codes: `MAPI_E_NOT_FOUND` for a missing file,
+ `MAPI_E_NO_ACCESS`, `MAPI_E_INVALID_PARAMETER`, `MAPI_E_UNKNOWN_FLAGS`.
+ */
+HRESULT OpenStreamOnFile(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                         ULONG (*lpFreeBuffer)(void *lpBuffer),
+                         ULONG ulFlags,
+                         const char *lpszFileName,
+                         const char *lpszPrefix,
+                         IStream **lppStream);
+
+/*
+ `OpenStreamOnFile` with UTF-16 names.
+ */
+HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                          ULONG (*lpFreeBuffer)(void *lpBuffer),
+                          ULONG ulFlags,
+                          const WCHAR *lpszFileName,
+                          const WCHAR *lpszPrefix,
+                          IStream **lppStream);
+
+#if !defined(_WIN32)
+/*
+ A lock-bytes in memory. `hGlobal` NULL makes a new block (freed with the lock-bytes
+ when `fDeleteOnRelease`, as on Windows; `GetHGlobalFromILockBytes` gives it); otherwise
+ `hGlobal` must come from `GlobalAlloc` and the lock-bytes' content is that block's.
+ */
+HRESULT CreateILockBytesOnHGlobal(HGLOBAL hGlobal, BOOL fDeleteOnRelease, ILockBytes **pplkbyt);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The `HGLOBAL` of a lock-bytes made by `CreateILockBytesOnHGlobal`; `E_INVALIDARG` for
+ any other lock-bytes.
+ */
+HRESULT GetHGlobalFromILockBytes(ILockBytes *plkbyt, HGLOBAL *phglobal);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Creates a compound file (version 3) in a lock-bytes: ours from
+ `CreateILockBytesOnHGlobal` or the caller's own implementation. A lock-bytes holding
+ bytes needs `STGM_CREATE`; transacted, its content is replaced at the root's first
+ `Commit`. Commits build the whole new file first, then write it (see
+ `src/storage/lockbytes.rs`).
+ */
+HRESULT StgCreateDocfileOnILockBytes(ILockBytes *plkbyt,
+                                     DWORD grfMode,
+                                     DWORD reserved,
+                                     IStorage **ppstgOpen);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Opens the compound file in a lock-bytes (ours or the caller's). The content is read
+ once, when opened; the lock-bytes is written only when the root commits.
+ */
+HRESULT StgOpenStorageOnILockBytes(ILockBytes *plkbyt,
+                                   IStorage *pstgPriority,
+                                   DWORD grfMode,
+                                   SNB snbExclude,
+                                   DWORD reserved,
+                                   IStorage **ppstgOpen);
+#endif
+
+#if !defined(_WIN32)
+/*
+ `S_OK` when the lock-bytes starts with the compound-file signature, `S_FALSE` if not.
+ */
+HRESULT StgIsStorageILockBytes(ILockBytes *plkbyt);
+#endif
+
+#if !defined(_WIN32)
+/*
+ A stream in memory: over `hGlobal` (from `GlobalAlloc`; the stream's size is the
+ block's), or over a new block when NULL. Clones share the content.
+ */
+HRESULT CreateStreamOnHGlobal(HGLOBAL hGlobal, BOOL fDeleteOnRelease, IStream **ppstm);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The `HGLOBAL` of a stream made by `CreateStreamOnHGlobal`; `E_INVALIDARG` otherwise.
+ */
+HRESULT GetHGlobalFromStream(IStream *pstm, HGLOBAL *phglobal);
+#endif
+
+#if !defined(_WIN32)
+/*
+ A block of `dwBytes` bytes (`GMEM_ZEROINIT` zeroes it). `GMEM_MOVEABLE` gives a handle
+ to use with `GlobalLock`; otherwise (`GMEM_FIXED`) the handle is the memory's address.
+ NULL when out of memory.
+ */
+HGLOBAL GlobalAlloc(UINT uFlags, SIZE_T dwBytes);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Resizes a block (new bytes are zero). A movable block may move; a fixed one moves (and
+ gets a new handle, returned) only with `GMEM_MOVEABLE` in `uFlags`, otherwise it can only
+ shrink. NULL on failure, leaving the block as it was. `GMEM_MODIFY` changes nothing.
+ */
+HGLOBAL GlobalReAlloc(HGLOBAL hMem, SIZE_T dwBytes, UINT uFlags);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's size in bytes; 0 for an unknown handle.
+ */
+SIZE_T GlobalSize(HGLOBAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's memory (a movable block stays put while locked); NULL for an unknown handle.
+ */
+void *GlobalLock(HGLOBAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Undoes one `GlobalLock`; nonzero while the block is still locked.
+ */
+BOOL GlobalUnlock(HGLOBAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Frees a block: NULL on success, the handle back when it is not a live block.
+ */
+HGLOBAL GlobalFree(HGLOBAL hMem);
+#endif
+
+/*
  Reads one property: `IMAPIProp::GetProps` for `ulPropTag` alone.
 
  Returns `S_OK` with `*lppProp` set (free it with `MAPIFreeBuffer`), or the error the
@@ -1505,6 +1688,40 @@ HRESULT StgCreateDocfile(const WCHAR *pwcsName,
                          DWORD grfMode,
                          DWORD reserved,
                          IStorage **ppstgOpen);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Creates a compound file (`STGFMT_DOCFILE` or `STGFMT_STORAGE`; other formats give
+ `STG_E_INVALIDPARAMETER`). `STGOPTIONS` with `ulSectorSize` 4096 makes a version-4 file
+ (4096-byte sectors), 512 or no options a version-3 one. `riid` must be `IID_IStorage` (or
+ `IID_IUnknown`); the security descriptor is ignored (files get the process's default
+ permissions).
+ */
+HRESULT StgCreateStorageEx(const WCHAR *pwcsName,
+                           DWORD grfMode,
+                           DWORD stgfmt,
+                           DWORD grfAttrs,
+                           STGOPTIONS *pStgOptions,
+                           PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                           REFIID riid,
+                           void **ppObjectOpen);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Opens a compound file (`STGFMT_DOCFILE`, `STGFMT_STORAGE` or `STGFMT_ANY`), whatever its
+ sector size; `STGOPTIONS`, when given, must be valid but does not change the file.
+ Errors as `StgOpenStorage`.
+ */
+HRESULT StgOpenStorageEx(const WCHAR *pwcsName,
+                         DWORD grfMode,
+                         DWORD stgfmt,
+                         DWORD grfAttrs,
+                         STGOPTIONS *pStgOptions,
+                         PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                         REFIID riid,
+                         void **ppObjectOpen);
 #endif
 
 #if !defined(_WIN32)

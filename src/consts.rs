@@ -130,6 +130,19 @@ mod ole {
     pub const STGFMT_DOCUMENT: DWORD = 0;
 
     pub const STGOPTIONS_VERSION: u16 = 2;
+
+    // ===== HGLOBAL memory (GlobalAlloc) =====
+    pub const GMEM_FIXED: u32 = 0x0000;
+    pub const GMEM_MOVEABLE: u32 = 0x0002;
+    pub const GMEM_NOCOMPACT: u32 = 0x0010;
+    pub const GMEM_NODISCARD: u32 = 0x0020;
+    pub const GMEM_ZEROINIT: u32 = 0x0040;
+    pub const GMEM_MODIFY: u32 = 0x0080;
+    pub const GMEM_DISCARDABLE: u32 = 0x0100;
+    pub const GMEM_SHARE: u32 = 0x2000;
+    pub const GMEM_DDESHARE: u32 = 0x2000;
+    pub const GHND: u32 = GMEM_MOVEABLE | GMEM_ZEROINIT;
+    pub const GPTR: u32 = GMEM_FIXED | GMEM_ZEROINIT;
     pub const CWCSTORAGENAME: ULONG = 32;
     pub const STG_TOEND: ULONG = 0xFFFF_FFFF;
 }

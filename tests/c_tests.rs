@@ -215,6 +215,26 @@ fn mapiutil_cpp() {
 }
 
 #[test]
+fn lockbytes_c() {
+    compile_and_run("lockbytes.c");
+}
+
+#[test]
+fn storage_ex_c() {
+    compile_and_run("storage_ex.c");
+}
+
+#[test]
+fn storage_methods_c() {
+    compile_and_run("storage_methods.c");
+}
+
+#[test]
 fn copy_cpp() {
     compile_and_run("copy_cpp.cpp");
+}
+
+#[test]
+fn lockbytes_cpp() {
+    compile_and_run("lockbytes_cpp.cpp");
 }

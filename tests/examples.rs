@@ -19,7 +19,10 @@ fn run_script(script: &str) -> String {
     );
     println!("{text}");
     assert!(out.status.success(), "{script} failed:\n{text}");
-    assert!(dir.path().join("out.msg").exists(), "{script} wrote no file");
+    assert!(
+        dir.path().join("out.msg").exists(),
+        "{script} wrote no file"
+    );
     text
 }
 

@@ -5,7 +5,11 @@
 
 pub mod attach;
 pub mod copy;
+pub mod filestream;
 pub mod guids;
+/// ole32's lock-bytes and HGLOBAL functions: Windows has its own.
+#[cfg(not(windows))]
+pub mod lockbytes;
 pub mod mapiutil;
 pub mod memory;
 pub mod message;

@@ -15,6 +15,7 @@ use crate::com::types::*;
 use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorage, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
+use crate::storage::copy::Exclusions;
 use crate::storage::{ElementKind, ElementStat, Storage, docfile};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
@@ -63,10 +64,10 @@ fn invalid_parameter(what: &str) -> Error {
 }
 
 /// A `STATSTG` for `stat`; the name is allocated with the task allocator unless
-/// `STATFLAG_NONAME`.
+/// `STATFLAG_NONAME` or the object has no name (memory streams, storages on lock-bytes).
 pub(crate) fn statstg(stat: &ElementStat, flag: DWORD) -> STATSTG {
     STATSTG {
-        pwcsName: if flag & STATFLAG_NONAME != 0 {
+        pwcsName: if flag & STATFLAG_NONAME != 0 || stat.name.is_empty() {
             std::ptr::null_mut()
         } else {
             task_wide(&stat.name)
@@ -202,33 +203,120 @@ unsafe extern "system" fn open_storage(
     })
 }
 
-fn unimplemented(what: &str) -> Error {
-    Error::new(
-        ErrorKind::StgUnimplemented,
-        format!("IStorage::{what} is not implemented yet"),
-    )
+/// The storage behind a destination `IStorage`: ours directly, a caller's through the
+/// foreign-storage adapter (its vtable only).
+///
+/// # Safety
+/// `dest` must be NULL or a live `IStorage`.
+unsafe fn dest_storage(dest: This) -> Result<Arc<dyn Storage>> {
+    // SAFETY: forwarded from the caller.
+    if let Some(ours) = unsafe { ComObject::<StorageShell>::this_as(dest) } {
+        return Ok(ours.inner.storage.clone());
+    }
+    // SAFETY: forwarded from the caller.
+    let foreign = unsafe { ComRef::add_ref(dest) }.ok_or_else(invalid_pointer)?;
+    Ok(crate::com::foreign_storage::ForeignStorage::root(foreign)?)
 }
 
+/// Names of an `SNB` (a NULL-terminated array of strings).
+///
+/// # Safety
+/// `snb` must be NULL or a NULL-terminated array of NUL-terminated UTF-16 strings.
+unsafe fn snb_names(snb: SNB) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    if snb.is_null() {
+        return Ok(names);
+    }
+    for i in 0.. {
+        // SAFETY: the array is NULL-terminated; entries before the terminator are valid.
+        let p = unsafe { *snb.add(i) };
+        if p.is_null() {
+            break;
+        }
+        if i >= 1 << 16 {
+            return Err(invalid_parameter("snbExclude without terminator"));
+        }
+        // SAFETY: each entry is a terminated string.
+        names.push(unsafe { name_arg(p) }?);
+    }
+    Ok(names)
+}
+
+/// Copies this storage's class and elements into `dest` (ours or any `IStorage`).
+/// `rgiidExclude` holding `IID_IStorage` leaves sub-storages out, `IID_IStream` streams
+/// (other IIDs are ignored); `snbExclude` names elements to leave out (ignored when
+/// `IID_IStorage` is excluded, as documented). Exclusions apply to this storage's own
+/// elements, not to those of its sub-storages. Streams replace streams of the same name in
+/// `dest`, storages merge into storages of the same name. Copying into itself or a
+/// descendant is `STG_E_ACCESSDENIED`.
 unsafe extern "system" fn copy_to(
     this: This,
-    _ciid: DWORD,
-    _rgiid: *const IID,
-    _snb: *mut *mut WCHAR,
-    _dest: This,
+    ciid: DWORD,
+    rgiid: *const IID,
+    snb: SNB,
+    dest: This,
 ) -> HRESULT {
-    crate::try_slot!(StorageShell, this, |_obj| Err(unimplemented("CopyTo")))
+    crate::try_slot!(StorageShell, this, |obj| {
+        if ciid > 0 && rgiid.is_null() {
+            return Err(invalid_pointer());
+        }
+        let iids: &[IID] = if ciid == 0 {
+            &[]
+        } else {
+            // SAFETY: the caller's array holds `ciid` IIDs.
+            unsafe { std::slice::from_raw_parts(rgiid, ciid as usize) }
+        };
+        let mut exclude = Exclusions {
+            storages: iids.contains(&IID_IStorage),
+            streams: iids.contains(&IID_IStream),
+            names: Vec::new(),
+        };
+        if !exclude.storages {
+            // SAFETY: `snb` is NULL or a valid SNB.
+            exclude.names = unsafe { snb_names(snb)? };
+        }
+        // SAFETY: `dest` is NULL or a live IStorage.
+        let dest = unsafe { dest_storage(dest)? };
+        crate::storage::copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
+        Ok(S_OK)
+    })
 }
 
+/// Copies (`STGMOVE_COPY`) or moves (`STGMOVE_MOVE`) one element into `dest` (ours or any
+/// `IStorage`) under a new name. `STGMOVE_SHALLOWCOPY` is `STG_E_INVALIDFLAG`. A name already
+/// in `dest` is `STG_E_FILEALREADYEXISTS`; an open element, or moving an element onto itself
+/// or into its own content, `STG_E_ACCESSDENIED`.
 unsafe extern "system" fn move_element_to(
     this: This,
-    _name: *const WCHAR,
-    _dest: This,
-    _new: *const WCHAR,
-    _flags: DWORD,
+    name: *const WCHAR,
+    dest: This,
+    new: *const WCHAR,
+    flags: DWORD,
 ) -> HRESULT {
-    crate::try_slot!(StorageShell, this, |_obj| Err(unimplemented(
-        "MoveElementTo"
-    )))
+    crate::try_slot!(StorageShell, this, |obj| {
+        // SAFETY: the caller's names.
+        let (name, new) = unsafe { (name_arg(name)?, name_arg(new)?) };
+        let copy_only = match flags {
+            STGMOVE_MOVE => false,
+            STGMOVE_COPY => true,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::StgInvalidFlag,
+                    "grfFlags must be STGMOVE_MOVE or STGMOVE_COPY",
+                ));
+            }
+        };
+        // SAFETY: `dest` is NULL or a live IStorage.
+        let dest = unsafe { dest_storage(dest)? };
+        crate::storage::copy::move_element(
+            obj.inner.storage.as_ref(),
+            &name,
+            dest.as_ref(),
+            &new,
+            copy_only,
+        )?;
+        Ok(S_OK)
+    })
 }
 
 unsafe extern "system" fn commit(this: This, flags: DWORD) -> HRESULT {
@@ -452,31 +540,176 @@ pub unsafe extern "system" fn StgCreateDocfile(
         if reserved != 0 {
             return STG_E_INVALIDPARAMETER;
         }
-        let path = if pwcsName.is_null() {
-            match tempfile::Builder::new()
-                .prefix("~imsg")
-                .suffix(".tmp")
-                .tempfile()
-            {
-                Ok(f) => match f.keep() {
-                    Ok((_, path)) => path,
-                    Err(_) => return STG_E_MEDIUMFULL,
-                },
-                Err(_) => return STG_E_MEDIUMFULL,
+        // SAFETY: a non-NULL name is a terminated string.
+        match unsafe { create_docfile(pwcsName, grfMode, cfb::Version::V3) } {
+            Ok(storage) => {
+                out.set(new_storage(storage).cast());
+                S_OK
             }
-        } else {
-            // SAFETY: a non-NULL name is a terminated string.
-            match unsafe { wide_str(pwcsName) } {
-                Ok(name) => std::path::PathBuf::from(name),
-                Err(e) => return scode_of(e.kind),
+            Err(hr) => hr,
+        }
+    })
+}
+
+/// `StgCreateDocfile`'s work: a NULL name creates a file with a unique name in the
+/// temporary directory.
+///
+/// # Safety
+/// `name` must be NULL or a NUL-terminated UTF-16 string.
+unsafe fn create_docfile(
+    name: *const WCHAR,
+    mode: DWORD,
+    version: cfb::Version,
+) -> std::result::Result<Arc<docfile::DocStorage>, HRESULT> {
+    let path = if name.is_null() {
+        let file = tempfile::Builder::new()
+            .prefix("~imsg")
+            .suffix(".tmp")
+            .tempfile()
+            .map_err(|_| STG_E_MEDIUMFULL)?;
+        file.keep().map_err(|_| STG_E_MEDIUMFULL)?.1
+    } else {
+        // SAFETY: forwarded from the caller.
+        std::path::PathBuf::from(unsafe { wide_str(name) }.map_err(|e| scode_of(e.kind))?)
+    };
+    let mode = if name.is_null() {
+        mode | STGM_CREATE
+    } else {
+        mode
+    };
+    docfile::create_file(&path, mode, version).map_err(|e| scode_of(e.kind))
+}
+
+/// `FILE_FLAG_NO_BUFFERING`, the one attribute `StgCreateStorageEx` accepts for docfiles.
+const FILE_FLAG_NO_BUFFERING: DWORD = 0x2000_0000;
+
+/// Checks the arguments `StgCreateStorageEx` and `StgOpenStorageEx` share; returns the
+/// compound-file version the options ask for (`None`: no options).
+///
+/// # Safety
+/// `options` must be NULL or point to a `STGOPTIONS` of at least the version-1 size; `riid`
+/// must be NULL or a valid IID.
+unsafe fn storage_ex_args(
+    stgfmt: DWORD,
+    attrs: DWORD,
+    options: *const STGOPTIONS,
+    riid: REFIID,
+    creating: bool,
+) -> std::result::Result<Option<cfb::Version>, HRESULT> {
+    // SAFETY: `riid` is NULL or valid.
+    let iid = unsafe { riid.as_ref() }.ok_or(STG_E_INVALIDPOINTER)?;
+    match stgfmt {
+        STGFMT_STORAGE | STGFMT_DOCFILE => {}
+        STGFMT_ANY if !creating => {}
+        _ => return Err(STG_E_INVALIDPARAMETER),
+    }
+    if attrs & !FILE_FLAG_NO_BUFFERING != 0 {
+        return Err(STG_E_INVALIDPARAMETER);
+    }
+    let version = if options.is_null() {
+        None
+    } else {
+        // SAFETY: the first two fields exist in every version of the structure.
+        let (us_version, sector) = unsafe {
+            (
+                std::ptr::addr_of!((*options).usVersion).read_unaligned(),
+                std::ptr::addr_of!((*options).ulSectorSize).read_unaligned(),
+            )
+        };
+        if !(1..=STGOPTIONS_VERSION).contains(&us_version) {
+            return Err(STG_E_INVALIDPARAMETER);
+        }
+        match sector {
+            512 => Some(cfb::Version::V3),
+            4096 => Some(cfb::Version::V4),
+            _ => return Err(STG_E_INVALIDPARAMETER),
+        }
+    };
+    if *iid != IID_IStorage && *iid != IID_IUnknown {
+        return Err(E_NOINTERFACE);
+    }
+    Ok(version)
+}
+
+/// Creates a compound file (`STGFMT_DOCFILE` or `STGFMT_STORAGE`; other formats give
+/// `STG_E_INVALIDPARAMETER`). `STGOPTIONS` with `ulSectorSize` 4096 makes a version-4 file
+/// (4096-byte sectors), 512 or no options a version-3 one. `riid` must be `IID_IStorage` (or
+/// `IID_IUnknown`); the security descriptor is ignored (files get the process's default
+/// permissions).
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn StgCreateStorageEx(
+    pwcsName: *const WCHAR,
+    grfMode: DWORD,
+    stgfmt: DWORD,
+    grfAttrs: DWORD,
+    pStgOptions: *mut STGOPTIONS,
+    pSecurityDescriptor: PSECURITY_DESCRIPTOR,
+    riid: REFIID,
+    ppObjectOpen: *mut *mut c_void,
+) -> HRESULT {
+    // Files get the process's default permissions.
+    let _ = pSecurityDescriptor;
+    guard(|| {
+        // SAFETY: `ppObjectOpen` is NULL or writable.
+        let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
+            return STG_E_INVALIDPOINTER;
+        };
+        // SAFETY: the options and the IID are NULL or the caller's valid structures.
+        let version = match unsafe { storage_ex_args(stgfmt, grfAttrs, pStgOptions, riid, true) } {
+            Ok(v) => v.unwrap_or(cfb::Version::V3),
+            Err(hr) => return hr,
+        };
+        // SAFETY: a non-NULL name is a terminated string.
+        match unsafe { create_docfile(pwcsName, grfMode, version) } {
+            Ok(storage) => {
+                out.set(new_storage(storage));
+                S_OK
             }
+            Err(hr) => hr,
+        }
+    })
+}
+
+/// Opens a compound file (`STGFMT_DOCFILE`, `STGFMT_STORAGE` or `STGFMT_ANY`), whatever its
+/// sector size; `STGOPTIONS`, when given, must be valid but does not change the file.
+/// Errors as `StgOpenStorage`.
+#[cfg(not(windows))]
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn StgOpenStorageEx(
+    pwcsName: *const WCHAR,
+    grfMode: DWORD,
+    stgfmt: DWORD,
+    grfAttrs: DWORD,
+    pStgOptions: *mut STGOPTIONS,
+    pSecurityDescriptor: PSECURITY_DESCRIPTOR,
+    riid: REFIID,
+    ppObjectOpen: *mut *mut c_void,
+) -> HRESULT {
+    // Files get the process's default permissions.
+    let _ = pSecurityDescriptor;
+    guard(|| {
+        // SAFETY: `ppObjectOpen` is NULL or writable.
+        let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
+            return STG_E_INVALIDPOINTER;
         };
-        let mode = if pwcsName.is_null() {
-            grfMode | STGM_CREATE
-        } else {
-            grfMode
+        // SAFETY: the options and the IID are NULL or the caller's valid structures.
+        if let Err(hr) = unsafe { storage_ex_args(stgfmt, grfAttrs, pStgOptions, riid, false) } {
+            return hr;
+        }
+        // SAFETY: a non-NULL name is a terminated string.
+        let name = match unsafe { wide_str(pwcsName) } {
+            Ok(n) => n,
+            Err(_) if pwcsName.is_null() => return STG_E_INVALIDNAME,
+            Err(e) => return scode_of(e.kind),
         };
-        stg_result(&out, docfile::create_file(&path, mode, cfb::Version::V3))
+        match docfile::open_file(std::path::Path::new(&name), grfMode) {
+            Ok(storage) => {
+                out.set(new_storage(storage));
+                S_OK
+            }
+            Err(e) => scode_of(e.kind),
+        }
     })
 }
 

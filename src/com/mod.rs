@@ -5,6 +5,10 @@
 pub mod foreign;
 pub mod foreign_storage;
 pub mod guids;
+#[cfg(not(windows))]
+pub mod hglobal;
+#[cfg(not(windows))]
+pub mod lockbytes;
 pub mod mapimem;
 pub mod marshal;
 pub mod names;

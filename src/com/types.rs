@@ -320,6 +320,13 @@ pub type MSGCALLRELEASE =
 /// `REFIID`/`REFCLSID`: a pointer in C, a reference (same ABI) in C++.
 pub type REFIID = *const GUID;
 pub type REFCLSID = *const GUID;
+/// A handle from `GlobalAlloc` (`src/com/hglobal.rs`).
+pub type HGLOBAL = *mut c_void;
+pub type PSECURITY_DESCRIPTOR = *mut c_void;
+pub type UINT = u32;
+pub type SIZE_T = usize;
+/// `SNB`: a NULL-terminated array of element names.
+pub type SNB = *mut *mut WCHAR;
 
 // Layouts from `spec/mapi-abi.md` §4.1 and §5.5 (x86-64 and 32-bit alike where stated).
 const P: usize = size_of::<usize>();

@@ -39,6 +39,7 @@ impl CachedFile {
     }
 
     fn write_back(file: &File, page: &Page, len: u64) -> io::Result<()> {
+        super::faults::hit()?;
         let start = page.index * PAGE as u64;
         let n = (len.saturating_sub(start)).min(PAGE as u64) as usize;
         crate::platform::write_all_at(file, &page.data[..n], start)
@@ -81,15 +82,23 @@ impl CachedFile {
     }
 
     /// Writes every dirty page, sets the final length and syncs the file to disk.
-    pub fn finish(mut self) -> io::Result<File> {
+    pub fn finish(self) -> io::Result<File> {
+        let (file, _) = self.finish_unsynced()?;
+        super::faults::hit()?;
+        file.sync_all()?;
+        Ok(file)
+    }
+
+    /// Writes every dirty page and sets the final length; returns the file and its length.
+    pub fn finish_unsynced(mut self) -> io::Result<(File, u64)> {
         for page in std::mem::take(&mut self.pages) {
             if page.dirty {
                 Self::write_back(&self.file, &page, self.len)?;
             }
         }
+        super::faults::hit()?;
         self.file.set_len(self.len)?;
-        self.file.sync_all()?;
-        Ok(self.file)
+        Ok((self.file, self.len))
     }
 }
 

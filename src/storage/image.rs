@@ -217,7 +217,7 @@ fn read_tree(base: &Arc<BaseFile>, size: u64) -> Result<DirNode> {
 }
 
 /// Total bytes of stream content below `dir`.
-fn content_size(dir: &DirNode) -> u64 {
+pub fn content_size(dir: &DirNode) -> u64 {
     dir.children
         .values()
         .map(|c| match &c.node {

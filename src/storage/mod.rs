@@ -7,10 +7,55 @@
 
 pub mod blob;
 mod cache;
+pub mod copy;
 pub mod docfile;
+pub mod filestream;
 mod image;
+pub mod lockbytes;
 pub mod names;
 mod repair;
+
+/// Failures injected into the writing of a new compound file, counted per thread: unit
+/// tests make the n-th write, resize, sync or rename of a commit fail as a full disk would.
+#[cfg(test)]
+pub(crate) mod faults {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// (operations seen, the one to fail; 0 = none).
+        static PLAN: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Makes the `at`-th operation from now fail (`at` >= 1).
+    pub fn arm(at: u32) {
+        PLAN.with(|p| p.set((0, at)));
+    }
+
+    /// Stops injecting; returns how many operations were seen since `arm`.
+    pub fn disarm() -> u32 {
+        PLAN.with(|p| p.replace((0, 0)).0)
+    }
+
+    pub fn hit() -> std::io::Result<()> {
+        PLAN.with(|p| {
+            let (seen, at) = p.get();
+            p.set((seen + 1, at));
+            if at != 0 && seen + 1 == at {
+                Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+#[cfg(not(test))]
+pub(crate) mod faults {
+    #[inline(always)]
+    pub fn hit() -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 use std::any::Any;
 use std::io::SeekFrom;
