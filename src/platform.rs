@@ -57,3 +57,16 @@ pub fn sync_dir(dir: &std::path::Path) -> io::Result<()> {
 pub fn sync_dir(_dir: &std::path::Path) -> io::Result<()> {
     Ok(())
 }
+
+/// Makes `builder` create files readable and writable by everyone less the process's umask,
+/// as `open(2)` does for new files (a temporary file alone would be private to its owner).
+/// Windows files take their directory's access rules.
+pub fn new_file_permissions(builder: &mut tempfile::Builder<'_, '_>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    #[cfg(not(unix))]
+    let _ = builder;
+}

@@ -393,7 +393,9 @@ fn publish_file(path: &Path, tree: &DirNode, version: cfb::Version) -> Result<Ar
 /// lock, so once we hold it, a file still linked is ours to write. Otherwise we try again.
 fn locked_temp_file(dir: &Path, file_name: &str) -> Result<(File, tempfile::TempPath)> {
     for _ in 0..100 {
-        let tmp = tempfile::Builder::new()
+        let mut builder = tempfile::Builder::new();
+        crate::platform::new_file_permissions(&mut builder);
+        let tmp = builder
             .prefix(&format!(".{file_name}."))
             .suffix(".tmp")
             .rand_bytes(TEMP_RAND_CHARS)
@@ -1533,6 +1535,30 @@ mod tests {
         let mut want = big;
         want[1_000_000..1_000_007].copy_from_slice(b"changed");
         assert_eq!(read_all(s.as_mut()), want);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn new_files_get_the_permissions_open_gives_and_replacements_keep_the_originals() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // What open(2) gives a new file under this process's umask.
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let path = dir.path().join("n.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        assert_eq!(mode(&path), mode(&plain));
+        // A replaced file keeps its own permissions.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let root = open_file(&path, RW | STGM_TRANSACTED).unwrap();
+        root.set_state_bits(1, 1).unwrap();
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]
