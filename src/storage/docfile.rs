@@ -139,6 +139,23 @@ struct WsInner {
     on_disk: bool,
     /// For a file target: stale temporary files beside it were looked for.
     swept: bool,
+    /// For a file target: the file as this workspace last saw it, for `STGC_ONLYIFCURRENT`.
+    seen: Option<FileStamp>,
+}
+
+/// What tells whether a file was replaced or rewritten since it was looked at.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
 }
 
 pub struct Workspace {
@@ -150,6 +167,10 @@ pub struct Workspace {
 
 impl Workspace {
     fn new(tree: Arc<DirNode>, target: Target) -> Arc<Workspace> {
+        let seen = match &target {
+            Target::File { path, .. } => stamp_of(path),
+            _ => None,
+        };
         Arc::new(Workspace {
             commit_lock: Mutex::new(()),
             inner: Mutex::new(WsInner {
@@ -160,6 +181,7 @@ impl Workspace {
                 dirty: false,
                 on_disk: true,
                 swept: false,
+                seen,
             }),
         })
     }
@@ -174,10 +196,23 @@ impl Workspace {
         }
     }
 
-    fn commit(&self, _flags: u32) -> Result<()> {
+    fn commit(&self, flags: u32) -> Result<()> {
         let _serial = self.commit_lock.lock();
         let mut inner = self.inner.lock();
         let snapshot = inner.working.clone();
+        if flags & STGC_ONLYIFCURRENT != 0
+            && let Target::File { path, .. } = &inner.target
+            && inner.seen.is_some()
+            && stamp_of(path) != inner.seen
+        {
+            return err(
+                ErrorKind::StgNotCurrent,
+                format!(
+                    "{} changed since it was opened or last committed (STGC_ONLYIFCURRENT)",
+                    path.display()
+                ),
+            );
+        }
         match &inner.target {
             Target::File { .. } | Target::Bytes { .. } if !inner.dirty && inner.on_disk => {
                 // Nothing changed since the file was written (a `Commit` right after
@@ -211,6 +246,7 @@ impl Workspace {
                 let version = image::version_for(&snapshot, *version);
                 let base = publish_file(path, &snapshot, version)?;
                 let rebased = Arc::new(image::rebase(&snapshot, &base, Path::new("/")));
+                inner.seen = stamp_of(path);
                 inner.base = rebased.clone();
                 inner.working = rebased;
                 inner.on_disk = true;
@@ -1535,6 +1571,36 @@ mod tests {
         let mut want = big;
         want[1_000_000..1_000_007].copy_from_slice(b"changed");
         assert_eq!(read_all(s.as_mut()), want);
+    }
+
+    #[test]
+    fn only_if_current_refuses_a_file_changed_by_someone_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.msg");
+        let first =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        first.set_state_bits(1, 1).unwrap();
+        first.commit(STGC_ONLYIFCURRENT).unwrap();
+        // A second writer replaces the file.
+        let second = open_file(&path, RW | STGM_TRANSACTED).unwrap();
+        second.set_state_bits(2, 2).unwrap();
+        second.commit(STGC_DEFAULT).unwrap();
+        first.set_state_bits(4, 4).unwrap();
+        let e = first.commit(STGC_ONLYIFCURRENT).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::StgNotCurrent, "{e:?}");
+        // STGC_DEFAULT overwrites, after which the file is current again.
+        first.commit(STGC_DEFAULT).unwrap();
+        first.set_state_bits(8, 8).unwrap();
+        first.commit(STGC_ONLYIFCURRENT).unwrap();
+        assert_eq!(
+            open_file(&path, STGM_READ | STGM_TRANSACTED)
+                .unwrap()
+                .stat()
+                .unwrap()
+                .state_bits
+                & 8,
+            8
+        );
     }
 
     #[test]
