@@ -254,12 +254,45 @@ static void stream_on_file(void)
     CHECK(s == NULL);
 }
 
+/* STGM_CONVERT wraps an existing file: its bytes become the "\3CONTENTS" stream. */
+static void convert(void)
+{
+    char path[256];
+    WCHAR wpath[256], contents[16] = {3, 'C', 'O', 'N', 'T', 'E', 'N', 'T', 'S', 0};
+    IStorage *stg = NULL;
+    IStream *s = NULL;
+    char buf[32] = {0};
+    ULONG got = 0;
+    FILE *f;
+
+    test_path("convert.txt", path, wpath);
+    f = fopen(path, "wb");
+    if (!f)
+        return;
+    fputs("plain text", f);
+    fclose(f);
+    CHECK_HR(StgCreateDocfile(wpath, STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_CREATE | STGM_CONVERT, 0, &stg),
+             STG_E_INVALIDFLAG);
+    CHECK_HR(StgCreateDocfile(wpath, STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_CONVERT, 0, &stg), STG_S_CONVERTED);
+    if (!stg)
+        return;
+    CHECK_OK(stg->lpVtbl->Commit(stg, STGC_DEFAULT));
+    CHECK_OK(stg->lpVtbl->OpenStream(stg, contents, NULL, STGM_READ | STGM_SHARE_EXCLUSIVE, 0, &s));
+    if (s) {
+        CHECK_OK(s->lpVtbl->Read(s, buf, sizeof(buf) - 1, &got));
+        CHECK(got == 10 && strcmp(buf, "plain text") == 0);
+        s->lpVtbl->Release(s);
+    }
+    stg->lpVtbl->Release(stg);
+}
+
 int main(void)
 {
     if (!test_dir_create("imsg-storage-ex"))
         return 1;
     storage_ex();
     stream_on_file();
+    convert();
     test_dir_remove();
     return check_report("storage_ex");
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use super::{out_ptr, task_wide, wide_str};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
-use crate::com::object::{self, Class, ComObject, guard};
+#[cfg(not(windows))]
+use crate::com::object::guard;
+use crate::com::object::{self, Class, ComObject};
 use crate::com::scode::scode_of;
 use crate::com::shells::{EnumShell, StorageShell, StreamShell};
 use crate::com::types::*;
@@ -509,6 +511,7 @@ unsafe extern "system" fn enum_clone(this: This, out: *mut This) -> HRESULT {
 
 // ===== ole32 stand-ins =====
 
+#[cfg(not(windows))]
 fn stg_result(
     out: &super::OutParam<*mut IStorage>,
     r: Result<Arc<docfile::DocStorage>>,
@@ -543,12 +546,23 @@ pub unsafe extern "system" fn StgCreateDocfile(
         // SAFETY: a non-NULL name is a terminated string.
         match unsafe { create_docfile(pwcsName, grfMode, cfb::Version::V3) } {
             Ok(storage) => {
+                let hr = created_scode(&storage);
                 out.set(new_storage(storage).cast());
-                S_OK
+                hr
             }
             Err(hr) => hr,
         }
     })
+}
+
+/// `STG_S_CONVERTED` when `STGM_CONVERT` wrapped an existing file, else `S_OK`.
+#[cfg(not(windows))]
+fn created_scode(storage: &docfile::DocStorage) -> HRESULT {
+    if storage.converted {
+        STG_S_CONVERTED
+    } else {
+        S_OK
+    }
 }
 
 /// `StgCreateDocfile`'s work: a NULL name creates a file with a unique name in the
@@ -556,6 +570,7 @@ pub unsafe extern "system" fn StgCreateDocfile(
 ///
 /// # Safety
 /// `name` must be NULL or a NUL-terminated UTF-16 string.
+#[cfg(not(windows))]
 unsafe fn create_docfile(
     name: *const WCHAR,
     mode: DWORD,
@@ -581,6 +596,7 @@ unsafe fn create_docfile(
 }
 
 /// `FILE_FLAG_NO_BUFFERING`, the one attribute `StgCreateStorageEx` accepts for docfiles.
+#[cfg(not(windows))]
 const FILE_FLAG_NO_BUFFERING: DWORD = 0x2000_0000;
 
 /// Checks the arguments `StgCreateStorageEx` and `StgOpenStorageEx` share; returns the
@@ -589,6 +605,7 @@ const FILE_FLAG_NO_BUFFERING: DWORD = 0x2000_0000;
 /// # Safety
 /// `options` must be NULL or point to a `STGOPTIONS` of at least the version-1 size; `riid`
 /// must be NULL or a valid IID.
+#[cfg(not(windows))]
 unsafe fn storage_ex_args(
     stgfmt: DWORD,
     attrs: DWORD,
@@ -663,8 +680,9 @@ pub unsafe extern "system" fn StgCreateStorageEx(
         // SAFETY: a non-NULL name is a terminated string.
         match unsafe { create_docfile(pwcsName, grfMode, version) } {
             Ok(storage) => {
+                let hr = created_scode(&storage);
                 out.set(new_storage(storage));
-                S_OK
+                hr
             }
             Err(hr) => hr,
         }

@@ -628,12 +628,26 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
         );
     }
     let exists = path.exists();
-    if exists && mode & STGM_CREATE == 0 {
+    if mode & STGM_CREATE != 0 && mode & STGM_CONVERT != 0 {
+        return err(
+            ErrorKind::StgInvalidFlag,
+            "STGM_CREATE and STGM_CONVERT cannot be combined",
+        );
+    }
+    if exists && mode & (STGM_CREATE | STGM_CONVERT) == 0 {
         return err(
             ErrorKind::StgFileAlreadyExists,
             format!("{} exists (pass STGM_CREATE to replace it)", path.display()),
         );
     }
+    // STGM_CONVERT keeps what the file held as the new storage's CONTENTS stream.
+    let old_content = if exists && mode & STGM_CONVERT != 0 {
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::io("reading the file to convert", &e))?;
+        Some(Blob::from_vec(bytes))
+    } else {
+        None
+    };
     remove_stale_temps(path);
     let tree = Arc::new(DirNode::new());
     let publish_now = !exists || mode & STGM_TRANSACTED == 0;
@@ -655,8 +669,15 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
         root.delete_on_release = Some(path.to_path_buf());
         root.commit_on_release = false;
     }
+    if let Some(content) = old_content {
+        root.write_stream(CONVERTED_STREAM, &content)?;
+        root.converted = true;
+    }
     Ok(Arc::new(root))
 }
+
+/// The stream `STGM_CONVERT` puts a file's previous content in (ole32's name).
+pub const CONVERTED_STREAM: &str = "\u{3}CONTENTS";
 
 /// Opens the compound file a lock-bytes holds (`StgOpenStorageOnILockBytes`). The content
 /// is copied when opened; the lock-bytes is written again only by a commit.
@@ -775,6 +796,8 @@ pub struct DocStorage {
     commit_on_release: bool,
     /// A root created with `STGM_DELETEONRELEASE` removes its file when released.
     delete_on_release: Option<PathBuf>,
+    /// A root created with `STGM_CONVERT` over an existing file (`STG_S_CONVERTED`).
+    pub converted: bool,
 }
 
 impl DocStorage {
@@ -792,6 +815,7 @@ impl DocStorage {
             registered_in: None,
             commit_on_release: mode & STGM_TRANSACTED == 0 && wants_write(mode),
             delete_on_release: None,
+            converted: false,
         }
     }
 
@@ -874,6 +898,7 @@ impl DocStorage {
                 registered_in: Some(self.ws.clone()),
                 commit_on_release: false,
                 delete_on_release: None,
+                converted: false,
             }
         } else {
             DocStorage {
@@ -885,6 +910,7 @@ impl DocStorage {
                 registered_in: Some(self.ws.clone()),
                 commit_on_release: false,
                 delete_on_release: None,
+                converted: false,
             }
         };
         Ok(Arc::new(storage))
@@ -1571,6 +1597,36 @@ mod tests {
         let mut want = big;
         want[1_000_000..1_000_007].copy_from_slice(b"changed");
         assert_eq!(read_all(s.as_mut()), want);
+    }
+
+    #[test]
+    fn convert_keeps_the_old_content_as_a_contents_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.txt");
+        std::fs::write(&path, b"not a compound file").unwrap();
+        assert_eq!(
+            create_file(&path, RW | STGM_CREATE | STGM_CONVERT, cfb::Version::V3)
+                .err()
+                .map(|e| e.kind),
+            Some(ErrorKind::StgInvalidFlag)
+        );
+        let root =
+            create_file(&path, RW | STGM_CONVERT | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        assert!(root.converted);
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        let again = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
+        assert_eq!(
+            again.read_stream(CONVERTED_STREAM, 100).unwrap(),
+            b"not a compound file"
+        );
+        // Over no file, STGM_CONVERT simply creates.
+        let fresh = dir.path().join("new.msg");
+        assert!(
+            !create_file(&fresh, RW | STGM_CONVERT, cfb::Version::V3)
+                .unwrap()
+                .converted
+        );
     }
 
     #[test]
