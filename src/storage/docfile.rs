@@ -26,6 +26,7 @@ use super::blob::{Blob, ReadAt};
 use super::image::{self, BaseFile};
 use super::lockbytes::{self, Image, LockBytes};
 use super::names::{self, Key};
+use super::share;
 use super::{ElementKind, ElementStat, Storage, Stream, filetime_now};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
@@ -564,6 +565,7 @@ pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
             format!("{} is a directory", path.display()),
         );
     }
+    let share = share::acquire(path, mode)?;
     if wants_write(mode) {
         // Asked for write access: the file itself must be writable even though we only
         // ever replace it.
@@ -610,12 +612,9 @@ pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
         },
     );
     let root_id = ws.inner.lock().working.id;
-    Ok(DocStorage::root(
-        ws,
-        root_id,
-        path.display().to_string(),
-        mode,
-    ))
+    let mut root = DocStorage::new_root(ws, root_id, path.display().to_string(), mode);
+    root.share = Some(share);
+    Ok(Arc::new(root))
 }
 
 /// Creates a compound file on disk (`STGM_CREATE` replaces an existing one).
@@ -640,6 +639,7 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
             format!("{} exists (pass STGM_CREATE to replace it)", path.display()),
         );
     }
+    let share = share::acquire(path, mode)?;
     // STGM_CONVERT keeps what the file held as the new storage's CONTENTS stream.
     let old_content = if exists && mode & STGM_CONVERT != 0 {
         let bytes =
@@ -669,6 +669,7 @@ pub fn create_file(path: &Path, mode: u32, version: cfb::Version) -> Result<Arc<
         root.delete_on_release = Some(path.to_path_buf());
         root.commit_on_release = false;
     }
+    root.share = Some(share);
     if let Some(content) = old_content {
         root.write_stream(CONVERTED_STREAM, &content)?;
         root.converted = true;
@@ -798,6 +799,8 @@ pub struct DocStorage {
     delete_on_release: Option<PathBuf>,
     /// A root created with `STGM_CONVERT` over an existing file (`STG_S_CONVERTED`).
     pub converted: bool,
+    /// A file root's place among this process's opens of the file (share modes).
+    share: Option<share::ShareGuard>,
 }
 
 impl DocStorage {
@@ -816,6 +819,7 @@ impl DocStorage {
             commit_on_release: mode & STGM_TRANSACTED == 0 && wants_write(mode),
             delete_on_release: None,
             converted: false,
+            share: None,
         }
     }
 
@@ -899,6 +903,7 @@ impl DocStorage {
                 commit_on_release: false,
                 delete_on_release: None,
                 converted: false,
+                share: None,
             }
         } else {
             DocStorage {
@@ -911,6 +916,7 @@ impl DocStorage {
                 commit_on_release: false,
                 delete_on_release: None,
                 converted: false,
+                share: None,
             }
         };
         Ok(Arc::new(storage))
@@ -1455,8 +1461,14 @@ mod tests {
     fn transacted_file_commits_atomically_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.msg");
-        let root =
-            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        // Shared, so that a reader may look at the file meanwhile.
+        let shared = STGM_READWRITE | STGM_SHARE_DENY_NONE;
+        let root = create_file(
+            &path,
+            shared | STGM_CREATE | STGM_TRANSACTED,
+            cfb::Version::V3,
+        )
+        .unwrap();
         let sub = root
             .create_storage("__recip_version1.0_#00000000", RW)
             .unwrap();
@@ -1470,7 +1482,7 @@ mod tests {
         root.set_class([1; 16]).unwrap();
         // Nothing reaches the file before the commit.
         assert!(
-            open_file(&path, STGM_READ | STGM_SHARE_DENY_WRITE)
+            open_file(&path, STGM_READ | STGM_SHARE_DENY_NONE)
                 .unwrap()
                 .elements()
                 .unwrap()
@@ -1633,12 +1645,18 @@ mod tests {
     fn only_if_current_refuses_a_file_changed_by_someone_else() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.msg");
+        // Two writers that share the file (ole32 refuses a second exclusive open).
+        let rw = STGM_READWRITE | STGM_SHARE_DENY_NONE;
         let first =
-            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+            create_file(&path, rw | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
         first.set_state_bits(1, 1).unwrap();
         first.commit(STGC_ONLYIFCURRENT).unwrap();
         // A second writer replaces the file.
-        let second = open_file(&path, RW | STGM_TRANSACTED).unwrap();
+        let second = open_file(&path, rw | STGM_TRANSACTED).unwrap();
+        assert_eq!(
+            open_file(&path, RW | STGM_TRANSACTED).err().map(|e| e.kind),
+            Some(ErrorKind::StgShareViolation)
+        );
         second.set_state_bits(2, 2).unwrap();
         second.commit(STGC_DEFAULT).unwrap();
         first.set_state_bits(4, 4).unwrap();

@@ -14,6 +14,7 @@ mod image;
 pub mod lockbytes;
 pub mod names;
 mod repair;
+mod share;
 
 /// Failures injected into the writing of a new compound file, counted per thread: unit
 /// tests make the n-th write, resize, sync or rename of a commit fail as a full disk would.
