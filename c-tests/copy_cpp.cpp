@@ -776,12 +776,50 @@ static void our_to_our()
     s1->Release();
 }
 
+// MAPI_MOVE: the destination gets everything, the source loses its properties, recipients
+// and (at its SaveChanges) attachments.
+static ULONG rows_of(LPMESSAGE msg, bool attachments)
+{
+    LPMAPITABLE t = nullptr;
+    ULONG n = 0xFFFFFFFF;
+    CHECK_OK(attachments ? msg->GetAttachmentTable(0, &t) : msg->GetRecipientTable(0, &t));
+    if (t) {
+        CHECK_OK(t->GetRowCount(0, &n));
+        t->Release();
+    }
+    return n;
+}
+
+static void move_between_files()
+{
+    IStorage *s1 = nullptr, *s2 = nullptr;
+    LPMESSAGE src = nullptr, dst = nullptr;
+    new_msg("m1.msg", &s1, &src);
+    new_msg("m2.msg", &s2, &dst);
+    fill(src);
+    save(s1, src);
+    CHECK(rows_of(src, false) == 2 && rows_of(src, true) > 0);
+    CHECK_OK(src->CopyTo(0, nullptr, nullptr, 0, nullptr, &IID_IMessage, dst, MAPI_MOVE, nullptr));
+    save(s2, dst);
+    check_ours(dst);
+    save(s1, src);
+    CHECK(rows_of(src, false) == 0);
+    CHECK(rows_of(src, true) == 0);
+    LPSPropValue v = nullptr;
+    CHECK_HR(HrGetOneProp(src, PR_SUBJECT_W, &v), MAPI_E_NOT_FOUND);
+    src->Release();
+    dst->Release();
+    s1->Release();
+    s2->Release();
+}
+
 int main()
 {
     if (!test_dir_create("imsg-copy"))
         return 1;
     load_from_msg();
     our_to_our();
+    move_between_files();
     test_dir_remove();
     return check_report("copy_cpp");
 }

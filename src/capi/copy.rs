@@ -405,13 +405,19 @@ impl Copier {
             return Ok(());
         }
         if message {
+            // MAPI_MOVE takes the copied sub-objects out of the source message.
+            let moving = self.flags & MAPI_MOVE != 0 && top;
             if select.wants(prop_id(PR_MESSAGE_RECIPIENTS)) {
                 // SAFETY: both are live messages.
                 unsafe { self.copy_recipients(src, dst, &mut map)? };
+                if moving {
+                    // SAFETY: `src` is a live message; an empty list is a valid ADRLIST.
+                    unsafe { clear_recipients(src)? };
+                }
             }
             if select.wants(prop_id(PR_MESSAGE_ATTACHMENTS)) {
                 // SAFETY: both are live messages.
-                unsafe { self.copy_attachments(src, dst)? };
+                unsafe { self.copy_attachments(src, dst, moving)? };
             }
         } else if has_object && select.wants(prop_id(PR_ATTACH_DATA_OBJ)) {
             // SAFETY: both are live attachments.
@@ -656,7 +662,12 @@ impl Copier {
 
     /// # Safety
     /// `src` and `dst` must be live `IMessage` pointers.
-    unsafe fn copy_attachments(&mut self, src: *mut c_void, dst: *mut c_void) -> Hr<()> {
+    unsafe fn copy_attachments(
+        &mut self,
+        src: *mut c_void,
+        dst: *mut c_void,
+        moving: bool,
+    ) -> Hr<()> {
         // SAFETY: both are live messages; out-parameters are ours.
         unsafe {
             let sv = &*(*(src as *const Interface<IMessageVtbl>)).lpVtbl;
@@ -697,6 +708,13 @@ impl Copier {
                     (av.SaveChanges)(da.0, KEEP_OPEN_READWRITE),
                     "attachment SaveChanges",
                 )?;
+                drop(sa);
+                if moving {
+                    check(
+                        (sv.DeleteAttach)(src, num, 0, std::ptr::null_mut(), 0),
+                        "DeleteAttach on the source",
+                    )?;
+                }
             }
             Ok(())
         }
@@ -845,4 +863,27 @@ pub unsafe fn run(req: Request) -> Hr<*mut SPropProblemArray> {
     // SAFETY: `src` is live; `dest` was checked to implement the interface.
     unsafe { copier.copy_object(req.src, dest.0, req.message, full, &req.select, true)? };
     copier.problems_out()
+}
+
+/// Empties a message's recipient list (`ModifyRecipients` with no entries replaces it).
+///
+/// # Safety
+/// `msg` must be a live `IMessage`.
+unsafe fn clear_recipients(msg: *mut c_void) -> Hr<()> {
+    let mut empty = ADRLIST {
+        cRows: 0,
+        aRow: [SRow {
+            ulAdrEntryPad: 0,
+            cValues: 0,
+            lpProps: std::ptr::null_mut(),
+        }],
+    };
+    // SAFETY: `msg` is live; the list has no entries.
+    unsafe {
+        let v = &*(*(msg as *const Interface<IMessageVtbl>)).lpVtbl;
+        check(
+            (v.ModifyRecipients)(msg, 0, &mut empty),
+            "ModifyRecipients on the source",
+        )
+    }
 }
