@@ -15,6 +15,7 @@
 #endif
 
 /* ===== simple types ===== */
+#if !defined(_WIN32) /* Windows' <wtypes.h> defines CY and CURRENCY, with this layout */
 typedef union tagCY {
     struct {
         ULONG Lo;
@@ -22,6 +23,7 @@ typedef union tagCY {
     };
     LONGLONG int64;
 } CY, CURRENCY;
+#endif
 
 typedef struct _MAPIUID {
     BYTE ab[16];

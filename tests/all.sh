@@ -39,4 +39,12 @@ UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
 ASAN_OPTIONS="detect_leaks=1" \
     cargo test --quiet --test c_tests
 
+if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 && command -v wine >/dev/null 2>&1 &&
+    rustup target list --installed 2>/dev/null | grep -q x86_64-pc-windows-gnu; then
+    step "Windows tier: imessage.dll and the C tests under Wine, over Wine's own ole32"
+    sh tests/windows-tier.sh
+else
+    step "Windows tier SKIPPED: mingw-w64, wine or the Rust target missing (sh .ci/run installs them)"
+fi
+
 step "all tests passed"

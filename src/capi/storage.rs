@@ -11,14 +11,19 @@ use crate::com::guids::*;
 #[cfg(not(windows))]
 use crate::com::object::guard;
 use crate::com::object::{self, Class, ComObject};
+#[cfg(not(windows))]
 use crate::com::scode::scode_of;
 use crate::com::shells::{EnumShell, StorageShell, StreamShell};
 use crate::com::types::*;
-use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorage, IStorageVtbl, This};
+#[cfg(not(windows))]
+use crate::com::vtbl::IStorage;
+use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::copy::Exclusions;
-use crate::storage::{ElementKind, ElementStat, Storage, docfile};
+#[cfg(not(windows))]
+use crate::storage::docfile;
+use crate::storage::{ElementKind, ElementStat, Storage};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
     QueryInterface: object::query_interface::<StorageShell>,

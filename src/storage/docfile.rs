@@ -1702,6 +1702,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // inode numbers
     fn a_commit_without_changes_leaves_the_file_alone() {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().unwrap();

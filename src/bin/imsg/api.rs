@@ -10,12 +10,15 @@ use std::fmt;
 use std::ptr::{NonNull, null_mut};
 
 use imessage::capi::guids::{IID_IMessage, IID_IStorage, IID_IStream};
+#[cfg(not(windows))]
+use imessage::capi::memory::CoTaskMemFree;
 use imessage::capi::memory::{
-    CoTaskMemFree, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc,
+    MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc,
 };
 use imessage::capi::session::{
     CloseIMsgSession, GetAttribIMsgOnIStg, OpenIMsgOnIStg, OpenIMsgSession, SetAttribIMsgOnIStg,
 };
+#[cfg(not(windows))]
 use imessage::capi::storage::{StgCreateDocfile, StgOpenStorage};
 use imessage::com::types::{
     GUID, MAPIERROR, MAPINAMEID, MAPINAMEID_KIND, SPropAttrArray, SPropProblemArray, SPropTagArray,
@@ -28,6 +31,27 @@ use imessage::com::vtbl::{
 use imessage::consts::*;
 
 use crate::value::{Marshal, PVal, read_value};
+
+// On Windows the library leaves these to the system's ole32 (DESIGN decision 13).
+#[cfg(windows)]
+#[link(name = "ole32")]
+unsafe extern "system" {
+    fn CoTaskMemFree(pv: *mut c_void);
+    fn StgCreateDocfile(
+        pwcsName: *const u16,
+        grfMode: u32,
+        reserved: u32,
+        ppstgOpen: *mut *mut imessage::com::vtbl::IStorage,
+    ) -> i32;
+    fn StgOpenStorage(
+        pwcsName: *const u16,
+        pstgPriority: *mut imessage::com::vtbl::IStorage,
+        grfMode: u32,
+        snbExclude: imessage::com::types::SNB,
+        reserved: u32,
+        ppstgOpen: *mut *mut imessage::com::vtbl::IStorage,
+    ) -> i32;
+}
 
 /// A failed call: which one, its `HRESULT`, and the library's own explanation when it
 /// gave one (`GetLastError`).
