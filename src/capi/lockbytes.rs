@@ -11,7 +11,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::OutParam;
-use super::out_ptr;
+use super::{invalid_pointer, out_ptr};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
 use crate::com::hglobal::{self, HGlobalLockBytes};
@@ -45,10 +45,6 @@ impl Class for LockBytesShell {
         &LOCKBYTES_VTBL
     }
     const IIDS: &'static [IID] = &[IID_ILockBytes];
-}
-
-fn invalid_pointer() -> Error {
-    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
 }
 
 unsafe extern "system" fn read_at(

@@ -110,3 +110,8 @@ pub(crate) fn unknown_flags(flags: ULONG, allowed: ULONG) -> Result<()> {
 pub(crate) fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::InvalidParameter, what.to_string())
 }
+
+/// `STG_E_INVALIDPOINTER` for a NULL pointer argument of a storage method.
+pub(crate) fn invalid_pointer() -> Error {
+    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
+}

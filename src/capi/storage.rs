@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::{out_ptr, task_wide, wide_str};
+use super::{invalid_pointer, out_ptr, task_wide, wide_str};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
 #[cfg(not(windows))]
@@ -60,10 +60,6 @@ pub fn new_storage(storage: Arc<dyn Storage>) -> *mut c_void {
         storage,
         keep: None,
     })
-}
-
-fn invalid_pointer() -> Error {
-    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
 }
 
 fn invalid_parameter(what: &str) -> Error {

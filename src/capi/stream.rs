@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::io::SeekFrom;
 
 use super::storage::{new_stream, statstg};
-use super::{OutParam, out_ptr};
+use super::{OutParam, invalid_pointer, out_ptr};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
 use crate::com::object::{self, Class};
@@ -37,10 +37,6 @@ impl Class for StreamShell {
         &STREAM_VTBL
     }
     const IIDS: &'static [IID] = &[IID_ISequentialStream, IID_IStream];
-}
-
-fn invalid_pointer() -> Error {
-    Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
 }
 
 unsafe extern "system" fn read(this: This, pv: *mut c_void, cb: ULONG, pcb: *mut ULONG) -> HRESULT {
