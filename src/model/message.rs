@@ -198,10 +198,7 @@ impl FileState {
             None => return Err(gone()),
         };
         if !writable {
-            return Err(read_only(match kind {
-                ObjKind::Message => "message",
-                ObjKind::Attachment => "attachment",
-            }));
+            return Err(read_only(kind.name()));
         }
         Ok((bag, kind))
     }
@@ -1107,10 +1104,7 @@ impl MsgFile {
             let mut trial = st.names.clone();
             trial.ids_from_names(names, true)?;
             if trial.len() != st.names.len() {
-                return Err(read_only(match kind {
-                    ObjKind::Message => "message",
-                    ObjKind::Attachment => "attachment",
-                }));
+                return Err(read_only(kind.name()));
             }
             st.names.ids_from_names(names, false)
         })

@@ -29,6 +29,16 @@ pub enum ObjKind {
     Attachment,
 }
 
+impl ObjKind {
+    /// The object's name in error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjKind::Message => "message",
+            ObjKind::Attachment => "attachment",
+        }
+    }
+}
+
 /// A property computed from the object's state rather than stored.
 #[derive(Clone, Debug)]
 pub(crate) struct Computed {
