@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io;
+use std::path::Path;
 
 /// Positioned read that does not move a shared file cursor.
 #[cfg(unix)]
@@ -49,12 +50,38 @@ pub fn write_all_at(file: &File, mut data: &[u8], mut offset: u64) -> io::Result
 /// Makes a rename inside `dir` durable. Windows has no directory handles to sync; its
 /// rename is made durable by the file system journal.
 #[cfg(unix)]
-pub fn sync_dir(dir: &std::path::Path) -> io::Result<()> {
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 #[cfg(windows)]
-pub fn sync_dir(_dir: &std::path::Path) -> io::Result<()> {
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Puts the file `new` in place of `target` in one rename.
+#[cfg(unix)]
+pub fn replace_file(new: &Path, target: &Path, _aside: &Path) -> io::Result<()> {
+    std::fs::rename(new, target)
+}
+
+/// Puts the file `new` in place of `target`. Windows without POSIX rename semantics (and
+/// Wine) refuses to replace a file that is open, as the original is while we read from it,
+/// but lets it be renamed: the original steps aside to `aside`, the new file takes its name,
+/// and the old one goes when its last handle closes. A crash between the two renames leaves
+/// the original at `aside`, where `docfile::remove_stale_temps` finds it and puts it back.
+#[cfg(windows)]
+pub fn replace_file(new: &Path, target: &Path, aside: &Path) -> io::Result<()> {
+    match std::fs::rename(new, target) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && target.is_file() => {}
+        done => return done,
+    }
+    std::fs::rename(target, aside)?;
+    if let Err(e) = std::fs::rename(new, target) {
+        let _ = std::fs::rename(aside, target);
+        return Err(e);
+    }
+    let _ = std::fs::remove_file(aside);
     Ok(())
 }
 

@@ -377,6 +377,10 @@ fn stream_mut<'a>(
 /// Random characters in the names of the temporary files commits write.
 const TEMP_RAND_CHARS: usize = 6;
 
+/// Where Windows cannot replace the open original, it steps aside under the temporary
+/// file's name with this extension (`platform::replace_file`).
+const ASIDE_EXTENSION: &str = "old";
+
 /// The directory holding `path` and the file's name.
 fn dir_and_name(path: &Path) -> (PathBuf, String) {
     let dir = match path.parent() {
@@ -413,7 +417,8 @@ fn publish_file(path: &Path, tree: &DirNode, version: cfb::Version) -> Result<Ar
         let _ = file.set_permissions(meta.permissions());
     }
     super::faults::hit().map_err(|e| Error::io("replacing the original file", &e))?;
-    std::fs::rename(&tmp_path, path).map_err(|e| Error::io("replacing the original file", &e))?;
+    crate::platform::replace_file(&tmp_path, path, &tmp_path.with_extension(ASIDE_EXTENSION))
+        .map_err(|e| Error::io("replacing the original file", &e))?;
     // The name is the original's now: nothing to remove.
     let _ = tmp_path.keep();
     let _ = file.unlock();
@@ -467,7 +472,8 @@ fn still_linked(_file: &File) -> bool {
 
 /// Removes the temporary files that commits to `path` killed before their rename left
 /// beside it: files named as [`publish_file`] names them that no live writer holds locked
-/// (the lock goes with the process). Returns how many were removed.
+/// (the lock goes with the process). Returns how many were removed. An original a commit
+/// had moved aside (Windows) is put back if `path` is missing, else removed.
 pub fn remove_stale_temps(path: &Path) -> usize {
     let (dir, file_name) = dir_and_name(path);
     let prefix = format!(".{file_name}.");
@@ -477,15 +483,24 @@ pub fn remove_stale_temps(path: &Path) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(middle) = name
+        let Some((middle, extension)) = name
             .to_str()
             .and_then(|n| n.strip_prefix(&prefix))
-            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.rsplit_once('.'))
         else {
             continue;
         };
-        if middle.len() != TEMP_RAND_CHARS || !middle.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if middle.len() != TEMP_RAND_CHARS
+            || !middle.chars().all(|c| c.is_ascii_alphanumeric())
+            || !matches!(extension, "tmp" | ASIDE_EXTENSION)
+        {
             continue;
+        }
+        if extension == ASIDE_EXTENSION
+            && !path.exists()
+            && std::fs::rename(entry.path(), path).is_ok()
+        {
+            continue; // a commit died between its two renames: the original is back
         }
         let Ok(file) = File::open(entry.path()) else {
             continue;
@@ -549,6 +564,10 @@ fn wants_write(mode: u32) -> bool {
 /// Opens a compound file on disk.
 pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
     access_of(mode)?;
+    if !path.exists() {
+        // Puts back an original that a commit killed midway had moved aside (Windows).
+        remove_stale_temps(path);
+    }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -1858,6 +1877,31 @@ mod tests {
         drop(live_file);
         assert_eq!(remove_stale_temps(&path), 1);
         assert!(!live.exists() && other.exists());
+    }
+
+    #[test]
+    fn an_original_left_aside_by_a_killed_commit_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.msg");
+        let root =
+            create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        write_version(root.as_ref(), 7);
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        // Where Windows stopped between its two renames: the original aside, the new beside.
+        let aside = dir.path().join(".a.msg.Ab12Cd.old");
+        std::fs::rename(&path, &aside).unwrap();
+        std::fs::write(dir.path().join(".a.msg.Ab12Cd.tmp"), b"the new file").unwrap();
+        let root = open_file(&path, RW | STGM_TRANSACTED).unwrap();
+        check_version(root.as_ref(), 7);
+        assert!(!aside.exists());
+        // A leftover aside copy beside a present original is removed by the next commit.
+        std::fs::write(&aside, b"old").unwrap();
+        write_version(root.as_ref(), 8);
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        assert!(temp_files(dir.path()).is_empty() && !aside.exists());
+        check_version(open_file(&path, STGM_READ).unwrap().as_ref(), 8);
     }
 
     #[test]
