@@ -20,7 +20,8 @@ fi
 if [ ! -x target/conformance-venv/bin/python ]; then
     python3 -m venv target/conformance-venv
 fi
+# Pinned: the allowlists name these versions' code. Move them on purpose, with the tier.
 target/conformance-venv/bin/python -c 'import extract_msg, olefile, aspose.email_foss' 2>/dev/null ||
-    target/conformance-venv/bin/pip install --quiet extract-msg olefile aspose-email-foss
+    target/conformance-venv/bin/pip install --quiet extract-msg==0.57.0 olefile==0.47 aspose-email-foss==26.3
 [ -d target/conformance-node/node_modules/@kenjiuno/msgreader ] ||
-    npm install --silent --no-audit --no-fund --prefix target/conformance-node @kenjiuno/msgreader
+    npm install --silent --no-audit --no-fund --prefix target/conformance-node @kenjiuno/msgreader@1.28.0

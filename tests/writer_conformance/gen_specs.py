@@ -181,6 +181,9 @@ def large(outdir):
     recips = [recipient(i, "Recipient %05d" % i, "r%05d@example.org" % i, rtype=(1, 2, 3)[i % 3])
               for i in range(10000)]
     out["recipients_10000"] = msg(m, recips)
+    # [MS-OXMSG] 2.2.1 allows at most 2048 recipient storages: every reader must take these.
+    m = base_message("2048 recipients", "The most recipients [MS-OXMSG] allows.")
+    out["recipients_2048"] = msg(m, recips[:2048])
     line = "Large body line: the quick brown fox jumps over the lazy dog — ✓ ünï.\r\n"
     body = (line * (5 * 1024 * 1024 // len(line.encode("utf-16-le")) + 1))
     m = base_message("Large body (5 MB as UTF-16)", body)
