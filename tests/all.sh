@@ -1,7 +1,10 @@
 #!/bin/sh
 # Every test of the project, as CI runs them (.ci/run installs what they need first):
 #   formatting and lints, the Rust tests (which compile and run the C/C++ programs of
-#   c-tests/), then the C/C++ programs again under valgrind and under gcc's sanitizers.
+#   c-tests/), then the C/C++ programs again under valgrind and under gcc's sanitizers,
+#   then the writer-conformance tier (other people's .msg readers) and the Windows tier
+#   (imessage.dll under Wine) when their tools are installed. .ci/run installs them and sets
+#   IMSG_REQUIRE_ALL_TIERS=1, which makes a missing tool a failure instead of a skip.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -39,12 +42,28 @@ UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
 ASAN_OPTIONS="detect_leaks=1" \
     cargo test --quiet --test c_tests
 
+skip() {
+    if [ "${IMSG_REQUIRE_ALL_TIERS:-0}" = 1 ]; then
+        echo "tests/all.sh: $* (IMSG_REQUIRE_ALL_TIERS=1)" >&2
+        exit 1
+    fi
+    step "SKIPPED: $*"
+}
+
+if [ -x target/conformance-venv/bin/python ] && [ -d target/conformance-node/node_modules ] &&
+    command -v msgconvert >/dev/null 2>&1; then
+    step "Writer conformance: our files read by extract-msg, olefile, aspose-email-foss, msgconvert, msgreader"
+    sh tests/writer-conformance.sh
+else
+    skip "writer-conformance tier: readers not installed (sh tests/writer-conformance-setup.sh installs them)"
+fi
+
 if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 && command -v wine >/dev/null 2>&1 &&
     rustup target list --installed 2>/dev/null | grep -q x86_64-pc-windows-gnu; then
     step "Windows tier: imessage.dll and the C tests under Wine, over Wine's own ole32"
     sh tests/windows-tier.sh
 else
-    step "Windows tier SKIPPED: mingw-w64, wine or the Rust target missing (sh .ci/run installs them)"
+    skip "Windows tier: mingw-w64, wine or the Rust target missing (sh .ci/run installs them)"
 fi
 
 step "all tests passed"
