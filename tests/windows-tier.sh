@@ -120,10 +120,12 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 #   lockbytes.c, lockbytes_cpp.cpp, storage_methods.c, storage_ex.c: they test the storage
 #     layer (StgCreateDocfile, IStorage/IStream methods, CreateILockBytesOnHGlobal, ...) that
 #     our library provides on Linux; on Windows that is the system's ole32, so under Wine
-#     they test Wine's ole32, which lacks parts of it: IStorage::MoveElementTo and
-#     IStream::LockRegion return E_NOTIMPL, StgOpenStorageEx rejects an unknown IID with
-#     STG_E_INVALIDFLAG, not E_NOINTERFACE, CreateILockBytesOnHGlobal(h, FALSE, NULL) faults,
-#     and a commit onto a full ILockBytes ends in an assertion in storage32.c.
+#     they test Wine 8.0's ole32, which differs: IStorage::MoveElementTo and
+#     IStream::LockRegion return E_NOTIMPL (storage_methods: 23 of 124 checks fail),
+#     StgOpenStorageEx answers STG_E_INVALIDFLAG for a missing file or an unknown IID and
+#     STGM_CONVERT is refused (storage_ex: 5 of 73), CreateILockBytesOnHGlobal accepts a
+#     bogus HGLOBAL and faults on a NULL out-pointer (lockbytes.c), and lockbytes_cpp ends
+#     in an assertion in Wine's storage32.c (depotBlockCount < bigBlockDepotCount).
 #   api_errors.c: Linux only (drops CAP_DAC_OVERRIDE through <linux/capability.h>).
 #   headers_all.c: a header-compile test driven by tests/headers_compile.rs, not a program.
 #   copy_cpp.cpp: its 10,000-recipient step over Wine's ole32 runs ~100 s and then ends in
