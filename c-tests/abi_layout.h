@@ -11,6 +11,7 @@
 #include "check.h"
 #include "imessage.h"
 #include "testdir.h"
+#include "wide.h"
 
 #ifdef __cplusplus
 #define ABI_ASSERT(cond, what) static_assert(cond, what)
@@ -309,7 +310,7 @@ static void abi_runtime_checks(void)
         return;
     CHECK_OK(OpenIMsgOnIStg(NULL, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, m, NULL, stg, NULL, 0,
                             MAPI_UNICODE, &msg));
-    CHECK_OK(stg->lpVtbl->CreateStream(stg, u"Layout", STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0, 0, &stm));
+    CHECK_OK(stg->lpVtbl->CreateStream(stg, W("Layout"), STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0, 0, &stm));
     CHECK_OK(stg->lpVtbl->EnumElements(stg, 0, NULL, 0, &en));
     if (!msg || !stm || !en)
         goto done;

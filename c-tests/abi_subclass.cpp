@@ -7,6 +7,7 @@
 #include "check.h"
 #include "imessage.h"
 #include "testdir.h"
+#include "wide.h"
 
 // Which slot was called last, and with what.
 static int last_slot = -1;
@@ -234,7 +235,7 @@ static void test_library_calls_cpp()
     CHECK_OK(StgCreateDocfile(wpath, STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE, 0, &stg));
     if (!stg)
         return;
-    CHECK_OK(stg->CreateStream(u"Source", STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0, 0, &stm));
+    CHECK_OK(stg->CreateStream(W("Source"), STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0, 0, &stm));
     if (stm) {
         ULONG n = 0;
         CHECK_OK(stm->Write("copied into C++", 15, &n));

@@ -202,7 +202,8 @@ static HRESULT STDMETHODCALLTYPE mlb_stat(ILockBytes *This, STATSTG *st, DWORD f
     return S_OK;
 }
 
-static const ILockBytesVtbl mem_lockbytes_vtbl = {
+/* Not const: the SDK headers declare lpVtbl to a non-const vtable (unless CONST_VTABLE). */
+static ILockBytesVtbl mem_lockbytes_vtbl = {
     mlb_qi, mlb_addref, mlb_release, mlb_read, mlb_write, mlb_flush, mlb_setsize, mlb_lock, mlb_lock,
     mlb_stat,
 };

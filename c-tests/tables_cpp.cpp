@@ -469,7 +469,7 @@ static void test_status_and_columns(LPMAPITABLE t)
         bool found = has_tag(cols, tag);
         CHECK(found);
         if (!found)
-            fprintf(stderr, "  QueryColumns(TBL_ALL_COLUMNS) lacks 0x%08X\n", tag);
+            fprintf(stderr, "  QueryColumns(TBL_ALL_COLUMNS) lacks 0x%08X\n", (unsigned)tag);
     }
     CHECK(!has_tag(cols, PR_TEST_MISSING));
     CHECK_EQ(count_free(cols), 0);
