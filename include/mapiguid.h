@@ -20,8 +20,9 @@
  * header; a program that defines them itself in a way that clashes with a declaration
  * (`static const GUID CLSID_MailMessage = ...`) compiles with -DIMSG_NO_EXTRA_GUIDS.
  *
- * In C++ (outside Windows), __uuidof(IStorage) and the like give the interface's IID for
- * the interfaces these headers declare, as MSVC's __uuidof does for a type name.
+ * In C++, __uuidof(IStorage) and the like give the interface's IID for the interfaces these
+ * headers declare, as MSVC's __uuidof does for a type name (with mingw-w64, through its own
+ * __uuidof, for which the MAPI interfaces are declared here).
  */
 #ifndef IMESSAGE_H
 #  include "imessage.h"
@@ -283,6 +284,19 @@ IMSG_UUIDOF(IAttach, IID_IAttachment)
 IMSG_UUIDOF(IMessage, IID_IMessage)
 #  undef IMSG_UUIDOF
 #  define __uuidof(iface) (imsg_uuidof<iface>::get())
+#endif
+
+#if defined(__cplusplus) && defined(__MINGW32__) && defined(__CRT_UUID_DECL)
+/* mingw-w64's __uuidof(T) is __mingw_uuidof<T>(); its headers give it for ole32's
+   interfaces, these give it for MAPI's. */
+#  define IMSG_MINGW_UUIDOF(iface, l) __CRT_UUID_DECL(iface, l, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46)
+IMSG_MINGW_UUIDOF(IMAPITable, 0x00020301)
+IMSG_MINGW_UUIDOF(IMAPIAdviseSink, 0x00020302)
+IMSG_MINGW_UUIDOF(IMAPIProp, 0x00020303)
+IMSG_MINGW_UUIDOF(IMessage, 0x00020307)
+IMSG_MINGW_UUIDOF(IAttach, 0x00020308)
+IMSG_MINGW_UUIDOF(IMAPIProgress, 0x0002031F)
+#  undef IMSG_MINGW_UUIDOF
 #endif
 
 #endif /* IMSG_MAPIGUID_H */
