@@ -4,12 +4,13 @@
 # mingw-w64's own MAPI headers and runs them under headless Wine over Wine's own ole32
 # storage (StgCreateDocfile/StgOpenStorage), runs a -lmapi32 client against imessage.dll
 # renamed mapi32.dll, and reads the .msg files written under Wine on the Linux side with
-# our library (`imsg dump`).
+# our library (`imsg dump`) and by the writer-conformance tier's independent readers.
 #
 # Needs: rustup target add x86_64-pc-windows-gnu;
-#        apt-get install --no-install-recommends gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix wine64 wine
-# Run:   sh tests/windows-tier.sh           (IMSG_WIN_CARGO_TEST=1 also runs the crate's
-#        unit tests as Windows programs under Wine)
+#        apt-get install --no-install-recommends gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix wine64 wine;
+#        sh tests/writer-conformance-setup.sh (the readers). sh .ci/run installs all of it.
+# Run:   sh tests/windows-tier.sh           (it also runs the crate's unit tests as Windows
+#        programs under Wine; IMSG_WIN_CARGO_TEST=0 leaves them out, for a quicker local run)
 # Everything goes under $CARGO_TARGET_DIR (default target/): the DLL, the test programs and
 # the Wine prefix (target/windows-tier/prefix, made on first use, about 0.7 GB).
 set -eu
@@ -132,8 +133,8 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 #     EXCEPTION_STACK_OVERFLOW (2 MB main-thread stack; not located yet). Wine's ole32 is
 #     quadratic in sibling storages; the program passes on Linux with `ulimit -s 2048`.
 for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c abi_layout.c \
-    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp foreign_storage_cpp.cpp named_cpp.cpp \
-    tables_cpp.cpp; do
+    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp foreign_storage_cpp.cpp mapiutil_cpp.cpp \
+    named_cpp.cpp tables_cpp.cpp; do
     build_and_run ours "$src"
 done
 # Against mingw-w64's headers, besides the above, these cannot be built or run:
@@ -146,8 +147,6 @@ done
 #     IMAPITable in C++, and mingw-w64 declares ulUIParam as ULONG (SDK: ULONG_PTR) and
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.
-#   mapiutil_cpp.cpp against our include/: __uuidof(IMAPIProp) compiles (mingw-w64's
-#     __uuidof) but does not link: nothing declares __CRT_UUID_DECL for the MAPI interfaces.
 for src in roundtrip.c recipients.c named.c mapiutil.c api_errors_cpp.cpp foreign_storage_cpp.cpp \
     named_cpp.cpp; do
     build_and_run mingw "$src"
@@ -239,7 +238,22 @@ else
     fail "mapi32_client wrote no $M32/mapi32.msg"
 fi
 
-if [ "${IMSG_WIN_CARGO_TEST:-0}" = 1 ]; then
+step "the files written under Wine, read by the writer-conformance tier's independent readers"
+# tests/windows/cross-check/NAME.json says what NAME.msg holds (what the program wrote).
+CROSS=$WORK/cross-check
+PY=$ROOT/target/conformance-venv/bin/python
+rm -rf "$CROSS"
+mkdir -p "$CROSS"
+[ -f "$BIN/wine.msg" ] && cp "$BIN/wine.msg" "$CROSS/"
+[ -f "$M32/mapi32.msg" ] && cp "$M32/mapi32.msg" "$CROSS/"
+if [ -x "$PY" ]; then
+    "$PY" tests/writer_conformance/run.py "$CROSS" tests/windows/cross-check/*.json ||
+        fail "independent readers on the files written under Wine"
+else
+    fail "the readers are not installed: sh tests/writer-conformance-setup.sh"
+fi
+
+if [ "${IMSG_WIN_CARGO_TEST:-1}" = 1 ]; then
     step "the crate's unit tests as Windows programs under Wine"
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine cargo test --release --target x86_64-pc-windows-gnu --lib ||
         fail "cargo test --target x86_64-pc-windows-gnu --lib"

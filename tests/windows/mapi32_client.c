@@ -111,7 +111,7 @@ static void write_file(LPMSGSESS sess, const wchar_t *path)
 
     /* The recipient list in MAPIAllocateBuffer memory, as ModifyRecipients callers build it. */
     CHECK_OK(MAPIAllocateBuffer(CbNewADRLIST(1), (LPVOID *)&list));
-    CHECK_OK(MAPIAllocateBuffer(3 * sizeof(SPropValue), (LPVOID *)&rv));
+    CHECK_OK(MAPIAllocateBuffer(4 * sizeof(SPropValue), (LPVOID *)&rv));
     if (list && rv) {
         rv[0].ulPropTag = PR_DISPLAY_NAME_W;
         rv[0].Value.lpszW = (LPWSTR)L"Mapi Recipient";
@@ -119,9 +119,11 @@ static void write_file(LPMSGSESS sess, const wchar_t *path)
         rv[1].Value.lpszW = (LPWSTR)L"mapi32@example.org";
         rv[2].ulPropTag = PR_RECIPIENT_TYPE;
         rv[2].Value.l = MAPI_TO;
+        rv[3].ulPropTag = PR_ADDRTYPE_W;
+        rv[3].Value.lpszW = (LPWSTR)L"SMTP";
         list->cEntries = 1;
         list->aEntries[0].ulReserved1 = 0;
-        list->aEntries[0].cValues = 3;
+        list->aEntries[0].cValues = 4;
         list->aEntries[0].rgPropVals = rv;
         rv = NULL; /* the list owns it now: FreePadrlist frees both */
         CHECK_OK(msg->lpVtbl->ModifyRecipients(msg, MODRECIP_ADD, list));

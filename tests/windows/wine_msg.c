@@ -62,7 +62,7 @@ static void write_file(LPMSGSESS sess, const WCHAR *path)
     IStream *data = NULL;
     ULONG num = 0, written = 0;
     SizedADRLIST(1, list);
-    SPropValue rv[3];
+    SPropValue rv[4];
     static const char payload[] = "attachment bytes from Wine";
 
     CHECK_OK(StgCreateDocfile(path, STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE | STGM_SHARE_EXCLUSIVE, 0, &stg));
@@ -78,6 +78,9 @@ static void write_file(LPMSGSESS sess, const WCHAR *path)
     set_string((LPMAPIPROP)msg, PR_MESSAGE_CLASS_W, "IPM.Note");
     set_string((LPMAPIPROP)msg, PR_SUBJECT_W, "Hello from Wine ole32");
     set_string((LPMAPIPROP)msg, PR_BODY_W, "Body written under Wine.");
+    set_string((LPMAPIPROP)msg, PR_SENDER_NAME_W, "Wine Sender");
+    set_string((LPMAPIPROP)msg, PR_SENDER_EMAIL_ADDRESS_W, "sender@example.org");
+    set_string((LPMAPIPROP)msg, PR_SENDER_ADDRTYPE_W, "SMTP");
     set_string((LPMAPIPROP)msg, named_tag((LPMAPIPROP)msg, MAPI_CREATE), "cheerful");
 
     rv[0].ulPropTag = PR_DISPLAY_NAME_W;
@@ -86,9 +89,11 @@ static void write_file(LPMSGSESS sess, const WCHAR *path)
     rv[1].Value.lpszW = W("wine@example.org");
     rv[2].ulPropTag = PR_RECIPIENT_TYPE;
     rv[2].Value.l = MAPI_TO;
+    rv[3].ulPropTag = PR_ADDRTYPE_W;
+    rv[3].Value.lpszW = W("SMTP");
     list.cEntries = 1;
     list.aEntries[0].ulReserved1 = 0;
-    list.aEntries[0].cValues = 3;
+    list.aEntries[0].cValues = 4;
     list.aEntries[0].rgPropVals = rv;
     CHECK_OK(msg->lpVtbl->ModifyRecipients(msg, MODRECIP_ADD, (LPADRLIST)&list));
 
@@ -111,11 +116,13 @@ static void write_file(LPMSGSESS sess, const WCHAR *path)
     CHECK_OK(msg->lpVtbl->CreateAttach(msg, NULL, 0, &num, &att));
     if (att) {
         set_long((LPMAPIPROP)att, PR_ATTACH_METHOD, ATTACH_EMBEDDED_MSG);
+        set_string((LPMAPIPROP)att, PR_DISPLAY_NAME_W, "Embedded under Wine");
         CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IMessage, 0, MAPI_CREATE | MAPI_MODIFY,
                                            (LPUNKNOWN *)&inner));
         if (inner) {
             set_string((LPMAPIPROP)inner, PR_MESSAGE_CLASS_W, "IPM.Note");
             set_string((LPMAPIPROP)inner, PR_SUBJECT_W, "Embedded under Wine");
+            set_string((LPMAPIPROP)inner, PR_BODY_W, "Inner body under Wine.");
             CHECK_OK(inner->lpVtbl->SaveChanges(inner, 0));
             inner->lpVtbl->Release(inner);
         }
