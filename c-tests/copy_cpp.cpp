@@ -4,6 +4,7 @@
 // the in-memory message's own CopyTo drives our message through its vtable, which is saved,
 // reopened and compared; (c) our -> our between two files: exclusions, MAPI_NOREPLACE,
 // CopyProps, argument errors, a large value through streams, 10,000 recipients.
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -737,8 +738,10 @@ static void our_to_our()
     dst->Release();
     s2->Release();
 
-    // 10,000 recipients.
-    const ULONG N = 10000;
+    // 10,000 recipients; IMSG_COPY_RECIPIENTS gives another number (the Windows tier's run
+    // over Wine's ole32 uses fewer: tests/windows-tier.sh says why).
+    const char *count = getenv("IMSG_COPY_RECIPIENTS");
+    const ULONG N = count ? strtoul(count, nullptr, 10) : 10000;
     LPADRLIST list = nullptr;
     MAPIAllocateBuffer(CbNewADRLIST(N), reinterpret_cast<void **>(&list));
     list->cEntries = N;
