@@ -36,9 +36,6 @@ impl PropObject for AttachShell {
     fn alloc(&self) -> &Allocators {
         &self.alloc
     }
-    fn save(&self, _flags: ULONG) -> Result<()> {
-        self.file.save(self.node)
-    }
 
     /// `PR_ATTACH_DATA_OBJ` opens as the embedded message (`IID_IMessage`) or the OLE
     /// object's storage (`IID_IStorage`).

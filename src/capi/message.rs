@@ -50,9 +50,6 @@ impl PropObject for MessageShell {
     fn alloc(&self) -> &Allocators {
         &self.alloc
     }
-    fn save(&self, _flags: ULONG) -> Result<()> {
-        self.file.save(self.node)
-    }
     /// `PR_MESSAGE_RECIPIENTS` and `PR_MESSAGE_ATTACHMENTS` open as tables.
     fn open_special(
         obj: &ComObject<Self>,

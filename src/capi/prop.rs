@@ -23,8 +23,10 @@ pub trait PropObject: Class {
     fn file(&self) -> &Arc<MsgFile>;
     fn node(&self) -> NodeId;
     fn alloc(&self) -> &Allocators;
-    /// `SaveChanges` for this kind of object.
-    fn save(&self, flags: ULONG) -> Result<()>;
+    /// `SaveChanges`: the object's changes go into its file (a message's top level commits).
+    fn save(&self, _flags: ULONG) -> Result<()> {
+        self.file().save(self.node())
+    }
     /// `OpenProperty` targets particular to this kind of object (tables, embedded
     /// messages); `None` when the request is not one of them.
     fn open_special(
