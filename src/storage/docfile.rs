@@ -993,6 +993,27 @@ impl DocStorage {
         Ok(dir.children.get(&Key::new(name)).cloned())
     }
 
+    /// A new element may take `name` only if nothing has it, or `STGM_CREATE` replaces an
+    /// element that is not open.
+    fn check_replaceable(&self, inner: &WsInner, name: &str, mode: u32) -> Result<()> {
+        let Some(existing) = self.lookup(inner, name)? else {
+            return Ok(());
+        };
+        if mode & STGM_CREATE == 0 {
+            return err(
+                ErrorKind::StgFileAlreadyExists,
+                format!("{name:?} already exists in storage {}", self.name),
+            );
+        }
+        if inner.open.contains_key(&existing.node.id()) {
+            return err(
+                ErrorKind::StgAccessDenied,
+                format!("{name:?} is open and cannot be replaced"),
+            );
+        }
+        Ok(())
+    }
+
     fn check_share_mode(mode: u32) -> Result<()> {
         if mode & 0x70 != STGM_SHARE_EXCLUSIVE {
             return err(
@@ -1073,20 +1094,7 @@ impl Storage for DocStorage {
         self.require_write()?;
         self.child_mode_allowed(mode)?;
         let mut inner = self.ws.inner.lock();
-        if let Some(existing) = self.lookup(&inner, name)? {
-            if mode & STGM_CREATE == 0 {
-                return err(
-                    ErrorKind::StgFileAlreadyExists,
-                    format!("{name:?} already exists in storage {}", self.name),
-                );
-            }
-            if inner.open.contains_key(&existing.node.id()) {
-                return err(
-                    ErrorKind::StgAccessDenied,
-                    format!("{name:?} is open and cannot be replaced"),
-                );
-            }
-        }
+        self.check_replaceable(&inner, name, mode)?;
         let id = new_id();
         let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
         dir.children.insert(
@@ -1125,20 +1133,7 @@ impl Storage for DocStorage {
         self.require_write()?;
         self.child_mode_allowed(mode)?;
         let mut inner = self.ws.inner.lock();
-        if let Some(existing) = self.lookup(&inner, name)? {
-            if mode & STGM_CREATE == 0 {
-                return err(
-                    ErrorKind::StgFileAlreadyExists,
-                    format!("{name:?} already exists in storage {}", self.name),
-                );
-            }
-            if inner.open.contains_key(&existing.node.id()) {
-                return err(
-                    ErrorKind::StgAccessDenied,
-                    format!("{name:?} is open and cannot be replaced"),
-                );
-            }
-        }
+        self.check_replaceable(&inner, name, mode)?;
         let node = Arc::new(DirNode::new());
         let dir = checked_dir_mut(&mut inner.working, &self.path, self.id)?;
         dir.children.insert(
