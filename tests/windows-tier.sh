@@ -147,8 +147,8 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 # directory entries, which Wine keeps as a chain of right children (each recipient storage
 # the right child of the one before), about 9,300 levels down when the stack ran out. Our
 # save through the same foreign-storage path (an in-memory C++ IStorage on Linux) handles
-# 40,000 recipients on a 256 KB stack. ([MS-CFB] makes siblings a red-black tree, about 28
-# levels deep at most for 10,000 entries.)
+# 40,000 recipients on a 256 KB stack. ([MS-CFB] makes siblings a red-black tree, under 30
+# levels deep for 10,000 entries.)
 export IMSG_COPY_RECIPIENTS=1000
 for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c abi_layout.c \
     abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp foreign_storage_cpp.cpp \
