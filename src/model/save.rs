@@ -77,7 +77,8 @@ fn has_properties(storage: &dyn Storage) -> Result<bool> {
 
 /// Recipients are saved as `__recip_version1.0_#0 .. #n-1`, in row order. Rows keep their
 /// storage when they can: a row whose number changes is renamed (ascending, so no name is
-/// taken twice), and only new or changed rows are rewritten.
+/// taken twice), and only new or changed rows are rewritten. New rows' storages are created
+/// after that, in [`balanced_order`].
 fn write_recipients(recipients: &mut Recipients, storage: &dyn Storage) -> Result<()> {
     if !recipients.changed {
         return Ok(());
@@ -85,7 +86,13 @@ fn write_recipients(recipients: &mut Recipients, storage: &dyn Storage) -> Resul
     for number in recipients.removed.drain(..) {
         ignore_missing(storage.destroy_element(&codec::recipient_storage_name(number)))?;
     }
-    for (index, row) in recipients.rows.iter_mut().enumerate() {
+    let (stored, new): (Vec<usize>, Vec<usize>) =
+        (0..recipients.rows.len()).partition(|&i| recipients.rows[i].storage.is_some());
+    let order = stored
+        .into_iter()
+        .chain(balanced_order(new.len()).into_iter().map(|k| new[k]));
+    for index in order {
+        let row = &mut recipients.rows[index];
         let number = index as u32;
         let name = codec::recipient_storage_name(number);
         let child = match row.storage {
@@ -114,6 +121,24 @@ fn write_recipients(recipients: &mut Recipients, storage: &dyn Storage) -> Resul
     }
     recipients.changed = false;
     Ok(())
+}
+
+/// Positions `0..n` in the order that builds a balanced binary search tree when inserted one
+/// by one: a range's middle, then its two halves. A storage that keeps sibling names in a
+/// plain search tree (Wine's ole32 does) stays about log2(n) deep that way, where names
+/// created in sorted order make a chain n deep: 10,000 recipients overflowed Wine's stack.
+fn balanced_order(n: usize) -> Vec<usize> {
+    let mut order = Vec::with_capacity(n);
+    let mut ranges = vec![(0, n)];
+    while let Some((low, high)) = ranges.pop() {
+        if low < high {
+            let middle = low + (high - low) / 2;
+            order.push(middle);
+            ranges.push((middle + 1, high));
+            ranges.push((low, middle));
+        }
+    }
+    order
 }
 
 /// Attachments are saved as `__attach_version1.0_#N`, N their attachment number.
@@ -307,4 +332,48 @@ pub(crate) fn write_name_map(root: &dyn Storage, map: &NameMap) -> Result<()> {
         storage.write_stream(name, &Blob::from_vec(bytes.clone()))?;
     }
     storage.commit(STGC_DEFAULT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_order;
+
+    /// Depth of the plain binary search tree that inserting `keys` in turn builds.
+    fn naive_tree_depth(keys: &[usize]) -> usize {
+        let mut children: std::collections::HashMap<usize, [Option<usize>; 2]> = Default::default();
+        let mut depth = 0;
+        for &key in keys {
+            let mut level = 1;
+            if let Some(&root) = keys.first().filter(|&&r| r != key) {
+                let mut at = root;
+                loop {
+                    level += 1;
+                    let side = usize::from(key > at);
+                    match children.entry(at).or_default()[side] {
+                        Some(next) => at = next,
+                        None => {
+                            children.get_mut(&at).unwrap()[side] = Some(key);
+                            break;
+                        }
+                    }
+                }
+            }
+            depth = depth.max(level);
+        }
+        depth
+    }
+
+    #[test]
+    fn balanced_order_is_a_permutation_that_keeps_a_naive_tree_shallow() {
+        for n in [0, 1, 2, 3, 7, 8, 1000, 10_000] {
+            let order = balanced_order(n);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+            let bound = (usize::BITS - n.leading_zeros()) as usize; // ceil(log2(n + 1))
+            assert!(naive_tree_depth(&order) <= bound, "n = {n}");
+        }
+        let sorted: Vec<usize> = (0..1000).collect();
+        assert_eq!(naive_tree_depth(&sorted), 1000);
+    }
 }
