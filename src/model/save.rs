@@ -141,7 +141,8 @@ fn balanced_order(n: usize) -> Vec<usize> {
     order
 }
 
-/// Attachments are saved as `__attach_version1.0_#N`, N their attachment number.
+/// Attachments are saved as `__attach_version1.0_#N`, N their attachment number, visited
+/// in [`balanced_order`] so that the storages they create keep a plain tree shallow.
 fn write_attachments(
     attachments: &mut Attachments,
     storage: &Arc<dyn Storage>,
@@ -151,7 +152,10 @@ fn write_attachments(
         return Ok(());
     }
     let numbers: Vec<u32> = attachments.slots.keys().copied().collect();
-    for num in numbers {
+    for num in balanced_order(numbers.len())
+        .into_iter()
+        .map(|k| numbers[k])
+    {
         let slot = attachments.slots.get_mut(&num).expect("listed above");
         let name = codec::attachment_storage_name(num);
         let unsaved = slot.committed.is_none();
