@@ -138,6 +138,15 @@ pub fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain(std::iter::once(0)).collect()
 }
 
+/// A copy of `units` with a NUL after them, as C strings are passed.
+pub fn terminated<T: Copy + Default>(units: &[T]) -> Vec<T> {
+    units
+        .iter()
+        .copied()
+        .chain(std::iter::once(T::default()))
+        .collect()
+}
+
 /// `s` as UTF-16 without terminator (element names).
 pub fn wide_name(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -325,7 +334,7 @@ impl Storage {
     }
 
     pub fn open_sub_storage(&self, name: &[u16]) -> Result<Storage> {
-        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let w = terminated(name);
         let mut p = null_mut();
         // SAFETY: live storage, terminated name, writable out-parameter.
         let hr = unsafe {
@@ -346,7 +355,7 @@ impl Storage {
     }
 
     pub fn open_stream_w(&self, name: &[u16]) -> Result<Stream> {
-        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let w = terminated(name);
         let mut p = null_mut();
         // SAFETY: live storage, terminated name, writable out-parameter.
         let hr = unsafe {
@@ -366,7 +375,7 @@ impl Storage {
     }
 
     pub fn create_stream(&self, name: &[u16]) -> Result<Stream> {
-        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let w = terminated(name);
         let mut p = null_mut();
         // SAFETY: live storage, terminated name, writable out-parameter.
         let hr = unsafe {
@@ -385,7 +394,7 @@ impl Storage {
     }
 
     pub fn create_sub_storage(&self, name: &[u16]) -> Result<Storage> {
-        let w: Vec<u16> = name.iter().copied().chain(std::iter::once(0)).collect();
+        let w = terminated(name);
         let mut p = null_mut();
         // SAFETY: live storage, terminated name, writable out-parameter.
         let hr = unsafe {
@@ -802,7 +811,7 @@ impl<V: PropVtbl> Com<V> {
         let strings: Vec<Vec<u16>> = names
             .iter()
             .map(|n| match &n.kind {
-                NameKind::Name(s) => s.iter().copied().chain(std::iter::once(0)).collect(),
+                NameKind::Name(s) => terminated(s),
                 NameKind::Id(_) => Vec::new(),
             })
             .collect();

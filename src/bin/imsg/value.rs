@@ -189,13 +189,11 @@ fn hold_mv<T>(keep: &mut Vec<Vec<T>>, v: Vec<T>) -> MvArray<T> {
 
 impl Marshal {
     fn str8(&mut self, s: &[u8]) -> *mut c_char {
-        let v: Vec<u8> = s.iter().copied().chain(std::iter::once(0)).collect();
-        hold(&mut self.bytes, v).0.cast()
+        hold(&mut self.bytes, crate::api::terminated(s)).0.cast()
     }
 
     fn strw(&mut self, s: &[u16]) -> *mut u16 {
-        let v: Vec<u16> = s.iter().copied().chain(std::iter::once(0)).collect();
-        hold(&mut self.units, v).0
+        hold(&mut self.units, crate::api::terminated(s)).0
     }
 
     fn binary(&mut self, b: &[u8]) -> SBinary {
