@@ -446,6 +446,28 @@ mod tests {
             .unwrap();
     }
 
+    /// A transacted compound file `a.msg` in `dir`.
+    fn new_file(dir: &std::path::Path) -> Arc<crate::storage::docfile::DocStorage> {
+        create_file(
+            &dir.join("a.msg"),
+            RW | STGM_CREATE | STGM_TRANSACTED,
+            cfb::Version::V3,
+        )
+        .unwrap()
+    }
+
+    /// Recipient storages `#0 .. #count-1`, each with a property stream of `entries`.
+    fn add_recipients(root: &dyn Storage, entries: &[Entry], count: u32) {
+        let bytes = codec::write_properties(HeaderKind::Child, &Counters::default(), entries);
+        for number in 0..count {
+            let child = root
+                .create_storage(&codec::recipient_storage_name(number), RW | STGM_CREATE)
+                .unwrap();
+            write(child.as_ref(), codec::PROPERTIES_STREAM, &bytes);
+            child.commit(STGC_DEFAULT).unwrap();
+        }
+    }
+
     fn entry(tag: u32, size: u32) -> Entry {
         Entry {
             tag,
@@ -457,12 +479,7 @@ mod tests {
     #[test]
     fn values_that_cannot_be_loaded_are_warnings_not_a_failed_open() {
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
+        let root = new_file(dir.path());
         // 17,500 values: a length stream over 64 KB made the whole open fail.
         let many = 0x8001_101F;
         // Over 1 MB of lengths: left out, the rest of the message still opens.
@@ -506,12 +523,7 @@ mod tests {
     #[test]
     fn a_recipient_or_attachment_that_cannot_be_read_is_a_warning_not_a_failed_open() {
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
+        let root = new_file(dir.path());
         let name = 0x3001_001F;
         let child = |storage_name: &str, damaged: bool| {
             let child = root.create_storage(storage_name, RW | STGM_CREATE).unwrap();
@@ -575,26 +587,14 @@ mod tests {
     #[test]
     fn the_property_streams_of_recipients_and_attachments_have_an_allowance() {
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
+        let root = new_file(dir.path());
         // 8 + 16 bytes each: one inline property.
         let entries = [Entry {
             tag: 0x0C15_0003,
             flags: DEFAULT_FLAGS,
             body: EntryBody::Inline(PropValue::Long(1)),
         }];
-        let bytes = codec::write_properties(HeaderKind::Child, &Counters::default(), &entries);
-        for number in 0..3 {
-            let child = root
-                .create_storage(&codec::recipient_storage_name(number), RW | STGM_CREATE)
-                .unwrap();
-            write(child.as_ref(), codec::PROPERTIES_STREAM, &bytes);
-            child.commit(STGC_DEFAULT).unwrap();
-        }
+        add_recipients(root.as_ref(), &entries, 3);
         let elements = root.elements().unwrap();
         let mut warnings = Vec::new();
         // Room for two of them: the third is left out, with a warning.
@@ -618,24 +618,12 @@ mod tests {
     #[test]
     fn warnings_of_recipients_and_attachments_name_them_and_stay_bounded() {
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
+        let root = new_file(dir.path());
         // Each recipient names 300 value streams that do not exist.
         let entries: Vec<Entry> = (0..300u32)
             .map(|i| entry(0x8000_001F + (i << 16), 4))
             .collect();
-        let bytes = codec::write_properties(HeaderKind::Child, &Counters::default(), &entries);
-        for number in 0..3 {
-            let child = root
-                .create_storage(&codec::recipient_storage_name(number), RW | STGM_CREATE)
-                .unwrap();
-            write(child.as_ref(), codec::PROPERTIES_STREAM, &bytes);
-            child.commit(STGC_DEFAULT).unwrap();
-        }
+        add_recipients(root.as_ref(), &entries, 3);
         let root: Arc<dyn Storage> = root;
         let mut warnings = Vec::new();
         let state = read_message_state(
@@ -664,12 +652,7 @@ mod tests {
     #[test]
     fn loading_stops_at_the_budget() {
         let dir = tempfile::tempdir().unwrap();
-        let root = create_file(
-            &dir.path().join("a.msg"),
-            RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
-        )
-        .unwrap();
+        let root = new_file(dir.path());
         let body = 0x1000_001F;
         let guid = 0x8003_0048;
         let longs = 0x8004_1003;
