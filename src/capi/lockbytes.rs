@@ -11,7 +11,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::OutParam;
-use super::{invalid_pointer, out_ptr};
+use super::{invalid_pointer, out_ptr, read_into, write_from};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
 use crate::com::hglobal::{self, HGlobalLockBytes};
@@ -55,21 +55,8 @@ unsafe extern "system" fn read_at(
     pcb: *mut ULONG,
 ) -> HRESULT {
     crate::try_slot!(LockBytesShell, this, |obj| {
-        // SAFETY: `pcb` is NULL or the caller's ULONG.
-        let pcb = unsafe { OutParam::new(pcb) };
-        if let Some(pcb) = &pcb {
-            pcb.set(0);
-        }
-        if pv.is_null() {
-            return Err(invalid_pointer());
-        }
-        // SAFETY: the caller's buffer holds `cb` bytes.
-        let buf = unsafe { std::slice::from_raw_parts_mut(pv.cast::<u8>(), cb as usize) };
-        let n = obj.inner.lb.read_at(offset, buf)?;
-        if let Some(pcb) = &pcb {
-            pcb.set(n as ULONG);
-        }
-        Ok(S_OK)
+        // SAFETY: `pv` is the caller's buffer of `cb` bytes, `pcb` NULL or its ULONG.
+        unsafe { read_into(pv, cb, pcb, |buf| obj.inner.lb.read_at(offset, buf)) }
     })
 }
 
@@ -81,21 +68,13 @@ unsafe extern "system" fn write_at(
     pcb: *mut ULONG,
 ) -> HRESULT {
     crate::try_slot!(LockBytesShell, this, |obj| {
-        // SAFETY: `pcb` is NULL or the caller's ULONG.
-        let pcb = unsafe { OutParam::new(pcb) };
-        if let Some(pcb) = &pcb {
-            pcb.set(0);
+        // SAFETY: `pv` is the caller's `cb` bytes, `pcb` NULL or its ULONG.
+        unsafe {
+            write_from(pv, cb, pcb, |data| {
+                obj.inner.lb.write_at(offset, data)?;
+                Ok(data.len())
+            })
         }
-        if pv.is_null() {
-            return Err(invalid_pointer());
-        }
-        // SAFETY: the caller's buffer holds `cb` bytes.
-        let data = unsafe { std::slice::from_raw_parts(pv.cast::<u8>(), cb as usize) };
-        obj.inner.lb.write_at(offset, data)?;
-        if let Some(pcb) = &pcb {
-            pcb.set(cb);
-        }
-        Ok(S_OK)
     })
 }
 

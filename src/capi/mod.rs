@@ -115,3 +115,70 @@ pub(crate) fn invalid(what: &str) -> Error {
 pub(crate) fn invalid_pointer() -> Error {
     Error::new(ErrorKind::StgInvalidPointer, "NULL pointer argument")
 }
+
+/// Runs a byte transfer of `Read`/`Write`/`ReadAt`/`WriteAt`, reporting how many bytes it
+/// moved in the optional count `pcb`, which reads 0 until the transfer succeeds.
+///
+/// # Safety
+/// `pcb` must be NULL or the caller's ULONG.
+unsafe fn counted(
+    pcb: *mut ULONG,
+    transfer: impl FnOnce() -> Result<usize>,
+) -> Result<crate::com::types::HRESULT> {
+    // SAFETY: forwarded from the caller.
+    let pcb = unsafe { OutParam::new(pcb) };
+    if let Some(pcb) = &pcb {
+        pcb.set(0);
+    }
+    let n = transfer()?;
+    if let Some(pcb) = &pcb {
+        pcb.set(n as ULONG);
+    }
+    Ok(crate::consts::S_OK)
+}
+
+/// `read` fills the caller's buffer `pv` of `cb` bytes (NULL: `STG_E_INVALIDPOINTER`); the
+/// count it returns goes to `pcb` as [`counted`] says.
+///
+/// # Safety
+/// `pv` must be NULL or writable for `cb` bytes; `pcb` NULL or the caller's ULONG.
+pub(crate) unsafe fn read_into(
+    pv: *mut std::ffi::c_void,
+    cb: ULONG,
+    pcb: *mut ULONG,
+    read: impl FnOnce(&mut [u8]) -> Result<usize>,
+) -> Result<crate::com::types::HRESULT> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        counted(pcb, || {
+            if pv.is_null() {
+                return Err(invalid_pointer());
+            }
+            // SAFETY: the caller's buffer holds `cb` bytes.
+            read(std::slice::from_raw_parts_mut(pv.cast::<u8>(), cb as usize))
+        })
+    }
+}
+
+/// `write` takes the caller's `cb` bytes at `pv` (NULL: `STG_E_INVALIDPOINTER`); the count
+/// it returns goes to `pcb` as [`counted`] says.
+///
+/// # Safety
+/// `pv` must be NULL or readable for `cb` bytes; `pcb` NULL or the caller's ULONG.
+pub(crate) unsafe fn write_from(
+    pv: *const std::ffi::c_void,
+    cb: ULONG,
+    pcb: *mut ULONG,
+    write: impl FnOnce(&[u8]) -> Result<usize>,
+) -> Result<crate::com::types::HRESULT> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        counted(pcb, || {
+            if pv.is_null() {
+                return Err(invalid_pointer());
+            }
+            // SAFETY: the caller's buffer holds `cb` bytes.
+            write(std::slice::from_raw_parts(pv.cast::<u8>(), cb as usize))
+        })
+    }
+}

@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::io::SeekFrom;
 
 use super::storage::{new_stream, statstg};
-use super::{OutParam, invalid_pointer, out_ptr};
+use super::{OutParam, invalid_pointer, out_ptr, read_into, write_from};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
 use crate::com::object::{self, Class};
@@ -41,28 +41,20 @@ impl Class for StreamShell {
 
 unsafe extern "system" fn read(this: This, pv: *mut c_void, cb: ULONG, pcb: *mut ULONG) -> HRESULT {
     crate::try_slot!(StreamShell, this, |obj| {
-        // SAFETY: `pcb` is NULL or the caller's ULONG.
-        let pcb = unsafe { OutParam::new(pcb) };
-        if let Some(pcb) = &pcb {
-            pcb.set(0);
+        // SAFETY: `pv` is the caller's buffer of `cb` bytes, `pcb` NULL or its ULONG.
+        unsafe {
+            read_into(pv, cb, pcb, |buf| {
+                let mut stream = obj.inner.stream.lock();
+                let mut done = 0;
+                while done < buf.len() {
+                    match stream.read(&mut buf[done..])? {
+                        0 => break,
+                        n => done += n,
+                    }
+                }
+                Ok(done)
+            })
         }
-        if pv.is_null() {
-            return Err(invalid_pointer());
-        }
-        // SAFETY: the caller's buffer holds `cb` bytes.
-        let buf = unsafe { std::slice::from_raw_parts_mut(pv as *mut u8, cb as usize) };
-        let mut stream = obj.inner.stream.lock();
-        let mut done = 0;
-        while done < buf.len() {
-            match stream.read(&mut buf[done..])? {
-                0 => break,
-                n => done += n,
-            }
-        }
-        if let Some(pcb) = &pcb {
-            pcb.set(done as ULONG);
-        }
-        Ok(S_OK)
     })
 }
 
@@ -73,21 +65,8 @@ unsafe extern "system" fn write(
     pcb: *mut ULONG,
 ) -> HRESULT {
     crate::try_slot!(StreamShell, this, |obj| {
-        // SAFETY: `pcb` is NULL or the caller's ULONG.
-        let pcb = unsafe { OutParam::new(pcb) };
-        if let Some(pcb) = &pcb {
-            pcb.set(0);
-        }
-        if pv.is_null() {
-            return Err(invalid_pointer());
-        }
-        // SAFETY: the caller's buffer holds `cb` bytes.
-        let data = unsafe { std::slice::from_raw_parts(pv as *const u8, cb as usize) };
-        let n = obj.inner.stream.lock().write(data)?;
-        if let Some(pcb) = &pcb {
-            pcb.set(n as ULONG);
-        }
-        Ok(S_OK)
+        // SAFETY: `pv` is the caller's `cb` bytes, `pcb` NULL or its ULONG.
+        unsafe { write_from(pv, cb, pcb, |data| obj.inner.stream.lock().write(data)) }
     })
 }
 
