@@ -17,7 +17,10 @@
              before that too, while the streams are written but not saved.
    4 x 3 x 3 x 2 x 3 x 2 = 432 cells. The four objects of one size, way, Commit, release
    point and order share a file (108 files): every commit writes and syncs a whole file.
-   The attachment's and the embedded message's own properties are checked too.
+   The attachment's and the embedded message's own properties are checked too, and a named
+   property whose name was first created through the embedded message.
+   Then 12 cells (Commit x release point x order) for the storage of an OLE attachment,
+   OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage): 444 cells in all.
    IMSG_MATRIX_MAX_BYTES=N leaves out the sizes above N bytes (CI's valgrind run sets
    102400: its 2 MiB cells cost valgrind about a minute; they run natively and under the
    sanitizers). */
@@ -216,6 +219,36 @@ static void release(void *p)
         ((IUnknown *)p)->lpVtbl->Release((IUnknown *)p);
 }
 
+/* The tag of the string name `name` in PS_PUBLIC_STRINGS on `obj` (created when `flags` has
+   MAPI_CREATE), as PT_LONG; 0 when there is none. */
+static ULONG named_long(LPMAPIPROP obj, const char *name, ULONG flags)
+{
+    MAPINAMEID id, *ids = &id;
+    LPSPropTagArray tags = NULL;
+    ULONG tag = 0;
+    id.lpguid = (LPGUID)&PS_PUBLIC_STRINGS;
+    id.ulKind = MNID_STRING;
+    id.Kind.lpwstrName = W(name);
+    obj->lpVtbl->GetIDsFromNames(obj, 1, &ids, flags, &tags);
+    if (tags && tags->cValues == 1 && PROP_TYPE(tags->aulPropTag[0]) != PT_ERROR)
+        tag = CHANGE_PROP_TYPE(tags->aulPropTag[0], PT_LONG);
+    MAPIFreeBuffer(tags);
+    return tag;
+}
+
+static LONG get_long(LPMAPIPROP obj, ULONG tag)
+{
+    SizedSPropTagArray(1, tags) = {1, {tag}};
+    LPSPropValue v = NULL;
+    ULONG n = 0;
+    LONG value = -12345;
+    obj->lpVtbl->GetProps(obj, (LPSPropTagArray)&tags, 0, &n, &v);
+    if (v && v[0].ulPropTag == tag)
+        value = v[0].Value.l;
+    MAPIFreeBuffer(v);
+    return value;
+}
+
 /* One cell of a file: one object's stream. */
 struct cell {
     enum object object;
@@ -279,7 +312,7 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     IStorage *stg = NULL;
     LPMESSAGE msg = NULL, emb = NULL;
     LPATTACH att = NULL, att_emb = NULL;
-    ULONG num = 0, num_emb = 0;
+    ULONG num = 0, num_emb = 0, named;
     int i, failures_before = check_failures, failed_here = 0;
 
     snprintf(name, sizeof(name), "file%03d.bin", files);
@@ -333,6 +366,12 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     }
     if (rel == BEFORE_SAVE)
         release_streams(c, 0, OBJECTS);
+    /* A name first created through the embedded message: the map is the file's, written
+       by the top-level message's save. */
+    named = named_long((LPMAPIPROP)emb, subject, MAPI_CREATE);
+    CHECK(named != 0);
+    if (named)
+        set_long((LPMAPIPROP)emb, named, files);
 
     /* ----- saves, from the inside out (the outer ones once before too, for OUTER_EARLY) ----- */
     if (order == OUTER_EARLY) {
@@ -378,8 +417,11 @@ done:
         CHECK(string_is((LPMAPIPROP)att, PR_ATTACH_LONG_FILENAME_W, name));
     if (att_emb)
         CHECK_OK(att_emb->lpVtbl->OpenProperty(att_emb, PR_ATTACH_DATA_OBJ, &IID_IMessage, 0, 0, (LPUNKNOWN *)&emb));
-    if (emb)
+    if (emb) {
         CHECK(string_is((LPMAPIPROP)emb, PR_SUBJECT_W, subject));
+        named = named_long((LPMAPIPROP)emb, subject, 0);
+        CHECK(named != 0 && get_long((LPMAPIPROP)emb, named) == files);
+    }
     c[BODY].target = c[RTF].target = (LPMAPIPROP)msg;
     c[ATTACH].target = (LPMAPIPROP)att;
     c[EMBED].target = (LPMAPIPROP)emb;
@@ -412,6 +454,89 @@ done:
     remove(path);
 }
 
+/* The storage of an OLE attachment (OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)): what
+   the caller wrote into it is saved by the attachment's SaveChanges, committed or not,
+   whatever the order of releases. One cell per Commit, release point and order. */
+static void ole_cell(int commit, enum release rel, enum order order)
+{
+    char path[256];
+    WCHAR wpath[256];
+    IStorage *stg = NULL, *ole = NULL;
+    IStream *contents = NULL;
+    LPMESSAGE msg = NULL;
+    LPATTACH att = NULL;
+    ULONG num = 0, size = 5000 + (ULONG)cells;
+    unsigned seed = (unsigned)(1000 + cells);
+    int before = check_failures;
+
+    cells++;
+    test_path("ole.msg", path, wpath);
+    CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0, &stg));
+    if (stg)
+        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    if (msg)
+        CHECK_OK(msg->lpVtbl->CreateAttach(msg, NULL, 0, &num, &att));
+    if (att) {
+        set_long((LPMAPIPROP)att, PR_ATTACH_METHOD, ATTACH_OLE);
+        CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IStorage, 0, MAPI_CREATE | MAPI_MODIFY,
+                                           (LPUNKNOWN *)&ole));
+    }
+    if (ole) {
+        CHECK_OK(ole->lpVtbl->CreateStream(ole, W("CONTENTS"), STGM_CREATE | STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0,
+                                           0, &contents));
+        if (contents)
+            write_pattern(contents, size, seed, 0);
+        release(contents);
+        if (commit)
+            CHECK_OK(ole->lpVtbl->Commit(ole, STGC_DEFAULT));
+        if (rel == BEFORE_SAVE) {
+            release(ole);
+            ole = NULL;
+        }
+        if (order == OUTER_EARLY)
+            save((LPMAPIPROP)msg, KEEP_OPEN_READWRITE);
+        save((LPMAPIPROP)att, 0);
+        if (rel == AFTER_SAVE) {
+            release(ole);
+            ole = NULL;
+        }
+        save((LPMAPIPROP)msg, KEEP_OPEN_READWRITE);
+        CHECK_OK(stg->lpVtbl->Commit(stg, STGC_DEFAULT));
+    }
+    release(att);
+    release(msg);
+    release(stg);
+    release(ole);
+
+    stg = ole = NULL;
+    msg = NULL;
+    att = NULL;
+    contents = NULL;
+    CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
+    if (stg)
+        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    if (msg)
+        CHECK_OK(msg->lpVtbl->OpenAttach(msg, num, NULL, 0, &att));
+    if (att)
+        CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IStorage, 0, 0, (LPUNKNOWN *)&ole));
+    if (ole)
+        CHECK_OK(ole->lpVtbl->OpenStream(ole, W("CONTENTS"), NULL, STGM_READ | STGM_SHARE_EXCLUSIVE, 0, &contents));
+    CHECK(contents && stream_is(contents, size, seed, 0));
+    release(contents);
+    release(ole);
+    release(att);
+    release(msg);
+    release(stg);
+    remove(path);
+    if (check_failures != before) {
+        failed_cells++;
+        fprintf(stderr, "  ^ OLE storage, %s, released %s, saves %s\n", commit ? "Commit" : "no Commit",
+                release_names[rel], order_names[order]);
+    }
+}
+
 int main(void)
 {
     int how, commit, rel, order;
@@ -437,6 +562,10 @@ int main(void)
                     for (order = 0; order < ORDERS; order++)
                         file_of_cells(sizes[size], (enum how)how, commit, (enum release)rel, (enum order)order);
     }
+    for (commit = 0; commit < 2; commit++)
+        for (rel = 0; rel < RELEASES; rel++)
+            for (order = 0; order < ORDERS; order++)
+                ole_cell(commit, (enum release)rel, (enum order)order);
     CloseIMsgSession(sess);
     test_dir_remove();
     printf("stream_matrix: %d cells in %d files, %d failed", cells, files, failed_cells);
