@@ -243,3 +243,8 @@ fn lockbytes_cpp() {
 fn stream_matrix_c() {
     compile_and_run("stream_matrix.c");
 }
+
+#[test]
+fn widths_c() {
+    compile_and_run("widths.c");
+}

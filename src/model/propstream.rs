@@ -494,7 +494,7 @@ mod tests {
         let (num, a) = file.create_attach(top).unwrap();
         let method = PropValue::Long(ATTACH_EMBEDDED_MSG as i32);
         file.set_props(a, vec![(PR_ATTACH_METHOD, method)]).unwrap();
-        let e = file.open_embedded(a, true, true).unwrap();
+        let e = file.open_embedded(a, true, true, false).unwrap();
         let mut s = open(&file, e, PR_HTML, true);
         s.write(&pattern(100 << 10, 3)).unwrap();
         for node in [e, a, top] {
@@ -504,7 +504,7 @@ mod tests {
         drop(file.close());
         let (file, top) = fx.reopen();
         let a = file.open_attach(top, num, false, false).unwrap();
-        let e = file.open_embedded(a, false, false).unwrap();
+        let e = file.open_embedded(a, false, false, false).unwrap();
         assert_eq!(bytes(&file, e, PR_HTML), Some(pattern(100 << 10, 3)));
     }
 
