@@ -17,10 +17,15 @@
              before that too, while the streams are written but not saved.
    4 x 3 x 3 x 2 x 3 x 2 = 432 cells. The four objects of one size, way, Commit, release
    point and order share a file (108 files): every commit writes and syncs a whole file.
-   The attachment's and the embedded message's own properties are checked too, and a named
-   property whose name was first created through the embedded message.
+   The attachment's and the embedded message's own properties are checked too, a named
+   property whose name was first created through the embedded message, a recipient added to
+   the embedded message with ModifyRecipients, and two tables (the embedded message's
+   recipients, the message's attachments) held open across the saves and released last.
    Then 12 cells (Commit x release point x order) for the storage of an OLE attachment,
-   OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage): 444 cells in all.
+   OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage), and 10 cells where the object that
+   would publish new content is released without SaveChanges (message, attachment,
+   embedded message, the embedded message's attachment, OLE attachment x stream released
+   before the object or last): the old content must stay. 454 cells in all.
    IMSG_MATRIX_MAX_BYTES=N leaves out the sizes above N bytes (CI's valgrind run sets
    102400: its 2 MiB cells cost valgrind about a minute; they run natively and under the
    sanitizers). */
@@ -249,6 +254,45 @@ static LONG get_long(LPMAPIPROP obj, ULONG tag)
     return value;
 }
 
+/* Adds one recipient named `name` (MAPI_TO) through ModifyRecipients(MODRECIP_ADD). */
+static void add_recipient(LPMESSAGE msg, const char *name)
+{
+    SizedADRLIST(1, list);
+    SPropValue v[2];
+    v[0].ulPropTag = PR_DISPLAY_NAME_W;
+    v[0].Value.lpszW = W(name);
+    v[1].ulPropTag = PR_RECIPIENT_TYPE;
+    v[1].Value.l = MAPI_TO;
+    list.cEntries = 1;
+    list.aEntries[0].ulReserved1 = 0;
+    list.aEntries[0].cValues = 2;
+    list.aEntries[0].rgPropVals = v;
+    CHECK_OK(msg->lpVtbl->ModifyRecipients(msg, MODRECIP_ADD, (LPADRLIST)&list));
+}
+
+/* The row count of a table, and whether its first row's PR_DISPLAY_NAME_W is `name`
+   (when `name` is not NULL). Seeks to the start first: the table may have been read. */
+static ULONG table_rows(LPMAPITABLE table, const char *name)
+{
+    SizedSPropTagArray(1, cols) = {1, {PR_DISPLAY_NAME_W}};
+    LPSRowSet rows = NULL;
+    ULONG count = 0, i;
+    if (!table)
+        return 0;
+    CHECK_OK(table->lpVtbl->GetRowCount(table, 0, &count));
+    if (name) {
+        CHECK_OK(table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0));
+        CHECK_OK(table->lpVtbl->SeekRow(table, BOOKMARK_BEGINNING, 0, NULL));
+        CHECK_OK(table->lpVtbl->QueryRows(table, 1, 0, &rows));
+        CHECK(rows && rows->cRows == 1 && rows->aRow[0].lpProps[0].ulPropTag == PR_DISPLAY_NAME_W &&
+              wide_eq(rows->aRow[0].lpProps[0].Value.lpszW, name));
+        for (i = 0; rows && i < rows->cRows; i++)
+            MAPIFreeBuffer(rows->aRow[i].lpProps);
+        MAPIFreeBuffer(rows);
+    }
+    return count;
+}
+
 /* One cell of a file: one object's stream. */
 struct cell {
     enum object object;
@@ -312,6 +356,7 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     IStorage *stg = NULL;
     LPMESSAGE msg = NULL, emb = NULL;
     LPATTACH att = NULL, att_emb = NULL;
+    LPMAPITABLE recipients = NULL, attachments = NULL;
     ULONG num = 0, num_emb = 0, named;
     int i, failures_before = check_failures, failed_here = 0;
 
@@ -372,6 +417,12 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     CHECK(named != 0);
     if (named)
         set_long((LPMAPIPROP)emb, named, files);
+    /* A recipient of the embedded message (pending in it until its save), and two tables
+       held open across every save and released last: they hold no pending state and must
+       neither keep a save from happening nor lose anything. */
+    add_recipient(emb, subject);
+    CHECK_OK(emb->lpVtbl->GetRecipientTable(emb, MAPI_UNICODE, &recipients));
+    CHECK_OK(msg->lpVtbl->GetAttachmentTable(msg, 0, &attachments));
 
     /* ----- saves, from the inside out (the outer ones once before too, for OUTER_EARLY) ----- */
     if (order == OUTER_EARLY) {
@@ -389,6 +440,8 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     if (rel == AFTER_SAVE)
         release_streams(c, BODY, RTF + 1);
     CHECK_OK(stg->lpVtbl->Commit(stg, STGC_DEFAULT));
+    CHECK(table_rows(recipients, subject) == 1);
+    CHECK(table_rows(attachments, NULL) == 2);
 
 done:
     /* LAST: everything else first; each stream keeps its object alive. */
@@ -398,6 +451,9 @@ done:
     release(msg);
     release(stg);
     release_streams(c, 0, OBJECTS);
+    release(recipients);
+    release(attachments);
+    recipients = attachments = NULL;
 
     /* ----- check ----- */
     stg = NULL;
@@ -421,6 +477,9 @@ done:
         CHECK(string_is((LPMAPIPROP)emb, PR_SUBJECT_W, subject));
         named = named_long((LPMAPIPROP)emb, subject, 0);
         CHECK(named != 0 && get_long((LPMAPIPROP)emb, named) == files);
+        CHECK_OK(emb->lpVtbl->GetRecipientTable(emb, MAPI_UNICODE, &recipients));
+        CHECK(table_rows(recipients, subject) == 1);
+        release(recipients);
     }
     c[BODY].target = c[RTF].target = (LPMAPIPROP)msg;
     c[ATTACH].target = (LPMAPIPROP)att;
@@ -537,9 +596,234 @@ static void ole_cell(int commit, enum release rel, enum order order)
     }
 }
 
+/* Releasing an object without its SaveChanges discards what was written into it, as every
+   other unsaved change, whether the stream (or OLE storage) is released before the object
+   or last (it then holds the object's last reference: its Release must not save). A file
+   is written with old content everywhere; it is reopened for writing, one object gets new
+   content, the object that should publish it is released without SaveChanges, the outer
+   message is saved (but for the message itself), and the reopened file must hold the old
+   content everywhere. */
+enum discard { D_BODY, D_ATTACH, D_EMBED, D_EMBED_ATTACH, D_OLE, DISCARDS };
+static const char *const discard_names[DISCARDS] = {
+    "message PR_BODY_W, message not saved", "attachment data, attachment not saved",
+    "embedded PR_BODY_W, embedded message not saved",
+    "embedded PR_BODY_W saved, its attachment not saved", "OLE storage, attachment not saved"};
+#define OLD_SIZE 1000
+#define NEW_SIZE (100 * 1024)
+#define OLD_SEED 7001
+#define NEW_SEED 7002
+
+static IStorage *open_rw(const WCHAR *wpath, LPMESSAGE *msg, int create)
+{
+    IStorage *stg = NULL;
+    *msg = NULL;
+    if (create)
+        CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0,
+                                  &stg));
+    else
+        CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, NULL, 0, &stg));
+    if (stg)
+        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                                NULL, stg, NULL, 0, MAPI_UNICODE, msg));
+    return stg;
+}
+
+static IStream *open_stream(LPMAPIPROP obj, ULONG tag, int modify)
+{
+    IStream *s = NULL;
+    if (obj)
+        CHECK_OK(obj->lpVtbl->OpenProperty(obj, tag, &IID_IStream, modify ? STGM_WRITE : STGM_READ,
+                                           modify ? MAPI_MODIFY | MAPI_CREATE : 0, (LPUNKNOWN *)&s));
+    return s;
+}
+
+static IStream *ole_contents(IStorage *ole, int create)
+{
+    IStream *s = NULL;
+    if (!ole)
+        return NULL;
+    if (create)
+        CHECK_OK(ole->lpVtbl->CreateStream(ole, W("CONTENTS"), STGM_CREATE | STGM_READWRITE | STGM_SHARE_EXCLUSIVE, 0,
+                                           0, &s));
+    else
+        CHECK_OK(ole->lpVtbl->OpenStream(ole, W("CONTENTS"), NULL, STGM_READ | STGM_SHARE_EXCLUSIVE, 0, &s));
+    return s;
+}
+
+/* Attachment 0: by value; 1: an embedded message; 2: OLE. */
+static void discard_base(const WCHAR *wpath)
+{
+    LPMESSAGE msg = NULL, emb = NULL;
+    LPATTACH att[3] = {NULL, NULL, NULL};
+    IStorage *stg = open_rw(wpath, &msg, 1), *ole = NULL;
+    IStream *s;
+    ULONG num, i;
+    const LONG methods[3] = {ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, ATTACH_OLE};
+    if (!msg) {
+        release(stg);
+        return;
+    }
+    set_string((LPMAPIPROP)msg, PR_SUBJECT_W, "kept");
+    s = open_stream((LPMAPIPROP)msg, PR_BODY_W, 1);
+    if (s)
+        write_pattern(s, OLD_SIZE, OLD_SEED, 1);
+    release(s);
+    for (i = 0; i < 3; i++) {
+        CHECK_OK(msg->lpVtbl->CreateAttach(msg, NULL, 0, &num, &att[i]));
+        CHECK(num == i);
+        if (att[i])
+            set_long((LPMAPIPROP)att[i], PR_ATTACH_METHOD, methods[i]);
+    }
+    s = open_stream((LPMAPIPROP)att[0], PR_ATTACH_DATA_BIN, 1);
+    if (s)
+        write_pattern(s, OLD_SIZE, OLD_SEED, 0);
+    release(s);
+    if (att[1])
+        CHECK_OK(att[1]->lpVtbl->OpenProperty(att[1], PR_ATTACH_DATA_OBJ, &IID_IMessage, 0, MAPI_CREATE | MAPI_MODIFY,
+                                              (LPUNKNOWN *)&emb));
+    s = open_stream((LPMAPIPROP)emb, PR_BODY_W, 1);
+    if (s)
+        write_pattern(s, OLD_SIZE, OLD_SEED, 1);
+    release(s);
+    save((LPMAPIPROP)emb, 0);
+    release(emb);
+    if (att[2])
+        CHECK_OK(att[2]->lpVtbl->OpenProperty(att[2], PR_ATTACH_DATA_OBJ, &IID_IStorage, 0, MAPI_CREATE | MAPI_MODIFY,
+                                              (LPUNKNOWN *)&ole));
+    s = ole_contents(ole, 1);
+    if (s)
+        write_pattern(s, OLD_SIZE, OLD_SEED, 0);
+    release(s);
+    release(ole);
+    for (i = 0; i < 3; i++) {
+        save((LPMAPIPROP)att[i], 0);
+        release(att[i]);
+    }
+    save((LPMAPIPROP)msg, 0);
+    release(msg);
+    release(stg);
+}
+
+static void discard_cell(enum discard what, int stream_last)
+{
+    char path[256];
+    WCHAR wpath[256];
+    LPMESSAGE msg = NULL, emb = NULL;
+    LPATTACH att = NULL;
+    IStorage *stg, *ole = NULL;
+    IStream *s = NULL, *check = NULL;
+    int before = check_failures, i;
+
+    cells++;
+    test_path("discard.msg", path, wpath);
+    discard_base(wpath);
+    stg = open_rw(wpath, &msg, 0);
+    if (!msg)
+        goto checks;
+    if (what != D_BODY)
+        CHECK_OK(msg->lpVtbl->OpenAttach(msg, what == D_ATTACH ? 0 : what == D_OLE ? 2 : 1, NULL, MAPI_MODIFY, &att));
+    switch (what) {
+    case D_BODY:
+        s = open_stream((LPMAPIPROP)msg, PR_BODY_W, 1);
+        break;
+    case D_ATTACH:
+        s = open_stream((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, 1);
+        break;
+    case D_EMBED:
+    case D_EMBED_ATTACH:
+        if (att)
+            CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IMessage, 0, MAPI_MODIFY,
+                                               (LPUNKNOWN *)&emb));
+        s = open_stream((LPMAPIPROP)emb, PR_BODY_W, 1);
+        break;
+    case D_OLE:
+        if (att)
+            CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IStorage, 0, MAPI_MODIFY,
+                                               (LPUNKNOWN *)&ole));
+        s = ole_contents(ole, 1);
+        break;
+    default:
+        break;
+    }
+    CHECK(s != NULL);
+    if (s)
+        write_pattern(s, NEW_SIZE, NEW_SEED, what != D_ATTACH && what != D_OLE);
+    if (what == D_OLE) {
+        /* The storage is the OLE cell's "stream"; its CONTENTS stream goes now. */
+        release(s);
+        s = (IStream *)ole;
+        ole = NULL;
+    }
+    if (what == D_EMBED_ATTACH)
+        save((LPMAPIPROP)emb, 0);
+    if (!stream_last) {
+        release(s);
+        s = NULL;
+    }
+    /* The object that would publish the change goes without SaveChanges. */
+    release(emb);
+    emb = NULL;
+    release(att);
+    att = NULL;
+    if (what != D_BODY) {
+        save((LPMAPIPROP)msg, KEEP_OPEN_READWRITE);
+        CHECK_OK(stg->lpVtbl->Commit(stg, STGC_DEFAULT));
+    }
+    release(msg);
+    msg = NULL;
+    release(stg);
+    release(s);
+
+checks:
+    stg = NULL;
+    CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
+    if (stg)
+        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    if (msg) {
+        CHECK(string_is((LPMAPIPROP)msg, PR_SUBJECT_W, "kept"));
+        check = open_stream((LPMAPIPROP)msg, PR_BODY_W, 0);
+        CHECK(check && stream_is(check, OLD_SIZE, OLD_SEED, 1));
+        release(check);
+        for (i = 0; i < 3; i++) {
+            att = NULL;
+            CHECK_OK(msg->lpVtbl->OpenAttach(msg, (ULONG)i, NULL, 0, &att));
+            if (!att)
+                continue;
+            check = NULL;
+            if (i == 0) {
+                check = open_stream((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, 0);
+                CHECK(check && stream_is(check, OLD_SIZE, OLD_SEED, 0));
+            } else if (i == 1) {
+                emb = NULL;
+                CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IMessage, 0, 0, (LPUNKNOWN *)&emb));
+                check = open_stream((LPMAPIPROP)emb, PR_BODY_W, 0);
+                CHECK(check && stream_is(check, OLD_SIZE, OLD_SEED, 1));
+                release(emb);
+            } else {
+                ole = NULL;
+                CHECK_OK(att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_OBJ, &IID_IStorage, 0, 0, (LPUNKNOWN *)&ole));
+                check = ole_contents(ole, 0);
+                CHECK(check && stream_is(check, OLD_SIZE, OLD_SEED, 0));
+                release(ole);
+            }
+            release(check);
+            release(att);
+        }
+    }
+    release(msg);
+    release(stg);
+    remove(path);
+    if (check_failures != before) {
+        failed_cells++;
+        fprintf(stderr, "  ^ discarded: %s, stream released %s\n", discard_names[what],
+                stream_last ? "last" : "before the object");
+    }
+}
+
 int main(void)
 {
-    int how, commit, rel, order;
+    int how, commit, rel, order, i;
     size_t size;
     unsigned long max_bytes = (unsigned long)-1;
 
@@ -566,6 +850,10 @@ int main(void)
         for (rel = 0; rel < RELEASES; rel++)
             for (order = 0; order < ORDERS; order++)
                 ole_cell(commit, (enum release)rel, (enum order)order);
+    for (i = 0; i < DISCARDS; i++) {
+        discard_cell((enum discard)i, 0);
+        discard_cell((enum discard)i, 1);
+    }
     CloseIMsgSession(sess);
     test_dir_remove();
     printf("stream_matrix: %d cells in %d files, %d failed", cells, files, failed_cells);

@@ -330,8 +330,10 @@ impl Stream for PropertyStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec;
     use crate::model::message::PropOut;
     use crate::model::prop::{PropValue, tags::*};
+    use crate::storage::Storage;
     use crate::storage::docfile::{create_file, open_file};
 
     const RTF: u32 = 0x1009_0102; // PR_RTF_COMPRESSED
@@ -567,6 +569,51 @@ mod tests {
         drop(file.close());
         let (file, top) = fx.reopen();
         assert_eq!(bytes(&file, top, PR_BODY_A).unwrap(), b"caf\xE9");
+    }
+
+    /// A stream is stored in its own message's width: a `PT_UNICODE` body written into a
+    /// Unicode embedded message inside an 8-bit one stays `PT_UNICODE` there, while the
+    /// outer message's is stored 8-bit; neither was committed, both released last.
+    #[test]
+    fn a_stream_takes_the_width_of_its_own_message() {
+        let fx = Fixture::new();
+        let (file, top) = fx.create(false);
+        let (num, a) = file.create_attach(top).unwrap();
+        let method = PropValue::Long(ATTACH_EMBEDDED_MSG as i32);
+        file.set_props(a, vec![(PR_ATTACH_METHOD, method)]).unwrap();
+        let e = file.open_embedded(a, true, true, true).unwrap();
+        let text: Vec<u8> = "caf\u{e9}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut inner = open(&file, e, PR_BODY_W, true);
+        let mut outer = open(&file, top, PR_BODY_W, true);
+        inner.write(&text).unwrap();
+        outer.write(&text).unwrap();
+        for node in [e, a, top] {
+            file.save(node).unwrap();
+        }
+        drop((inner, outer));
+        drop(file.close());
+        // On disk: an 8-bit body in the root, a Unicode one in the embedded message.
+        let root = open_file(&fx.path, STGM_READ | STGM_TRANSACTED).unwrap();
+        let read = STGM_READ | STGM_SHARE_EXCLUSIVE;
+        let object = root
+            .open_storage(&codec::attachment_storage_name(num), read)
+            .unwrap()
+            .open_storage(codec::ATTACH_OBJECT_STORAGE, read)
+            .unwrap();
+        let body = |s: &dyn Storage, ty: &str| {
+            s.read_stream(&format!("__substg1.0_1000{ty}"), 1 << 10)
+                .ok()
+        };
+        assert_eq!(
+            body(root.as_ref(), "001E").as_deref(),
+            Some(&b"caf\xE9"[..])
+        );
+        assert_eq!(body(root.as_ref(), "001F"), None);
+        assert_eq!(body(object.as_ref(), "001F"), Some(text));
+        assert_eq!(body(object.as_ref(), "001E"), None);
     }
 
     /// The storage handed out for an OLE object is committed by the attachment's save.
