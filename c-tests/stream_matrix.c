@@ -293,6 +293,26 @@ static ULONG table_rows(LPMAPITABLE table, const char *name)
     return count;
 }
 
+/* Creates the file, or opens it for writing or reading, with a message on it (MAPI_UNICODE);
+   returns the storage (NULL on failure) and sets *msg (NULL on failure). */
+enum open_mode { CREATE, READ_WRITE, READ_ONLY };
+static IStorage *open_msg(const WCHAR *wpath, LPMESSAGE *msg, enum open_mode mode)
+{
+    IStorage *stg = NULL;
+    *msg = NULL;
+    if (mode == CREATE)
+        CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0,
+                                  &stg));
+    else if (mode == READ_WRITE)
+        CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, NULL, 0, &stg));
+    else
+        CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
+    if (stg)
+        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                                NULL, stg, NULL, 0, MAPI_UNICODE, msg));
+    return stg;
+}
+
 /* One cell of a file: one object's stream. */
 struct cell {
     enum object object;
@@ -375,11 +395,9 @@ static void file_of_cells(ULONG size, enum how how, int commit, enum release rel
     files++;
 
     /* ----- write ----- */
-    CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0, &stg));
+    stg = open_msg(wpath, &msg, CREATE);
     if (!stg)
         return;
-    CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                            NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
     if (!msg) {
         release(stg);
         return;
@@ -456,14 +474,9 @@ done:
     recipients = attachments = NULL;
 
     /* ----- check ----- */
-    stg = NULL;
-    msg = NULL;
     att = att_emb = NULL;
     emb = NULL;
-    CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
-    if (stg)
-        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    stg = open_msg(wpath, &msg, READ_ONLY);
     if (msg) {
         CHECK_OK(msg->lpVtbl->OpenAttach(msg, num, NULL, 0, &att));
         CHECK_OK(msg->lpVtbl->OpenAttach(msg, num_emb, NULL, 0, &att_emb));
@@ -530,10 +543,7 @@ static void ole_cell(int commit, enum release rel, enum order order)
 
     cells++;
     test_path("ole.msg", path, wpath);
-    CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0, &stg));
-    if (stg)
-        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    stg = open_msg(wpath, &msg, CREATE);
     if (msg)
         CHECK_OK(msg->lpVtbl->CreateAttach(msg, NULL, 0, &num, &att));
     if (att) {
@@ -568,14 +578,10 @@ static void ole_cell(int commit, enum release rel, enum order order)
     release(stg);
     release(ole);
 
-    stg = ole = NULL;
-    msg = NULL;
+    ole = NULL;
     att = NULL;
     contents = NULL;
-    CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
-    if (stg)
-        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    stg = open_msg(wpath, &msg, READ_ONLY);
     if (msg)
         CHECK_OK(msg->lpVtbl->OpenAttach(msg, num, NULL, 0, &att));
     if (att)
@@ -613,21 +619,6 @@ static const char *const discard_names[DISCARDS] = {
 #define OLD_SEED 7001
 #define NEW_SEED 7002
 
-static IStorage *open_rw(const WCHAR *wpath, LPMESSAGE *msg, int create)
-{
-    IStorage *stg = NULL;
-    *msg = NULL;
-    if (create)
-        CHECK_OK(StgCreateDocfile(wpath, STGM_CREATE | STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, 0,
-                                  &stg));
-    else
-        CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READWRITE | STGM_TRANSACTED | STGM_SHARE_EXCLUSIVE, NULL, 0, &stg));
-    if (stg)
-        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                                NULL, stg, NULL, 0, MAPI_UNICODE, msg));
-    return stg;
-}
-
 static IStream *open_stream(LPMAPIPROP obj, ULONG tag, int modify)
 {
     IStream *s = NULL;
@@ -655,7 +646,7 @@ static void discard_base(const WCHAR *wpath)
 {
     LPMESSAGE msg = NULL, emb = NULL;
     LPATTACH att[3] = {NULL, NULL, NULL};
-    IStorage *stg = open_rw(wpath, &msg, 1), *ole = NULL;
+    IStorage *stg = open_msg(wpath, &msg, CREATE), *ole = NULL;
     IStream *s;
     ULONG num, i;
     const LONG methods[3] = {ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, ATTACH_OLE};
@@ -717,7 +708,7 @@ static void discard_cell(enum discard what, int stream_last)
     cells++;
     test_path("discard.msg", path, wpath);
     discard_base(wpath);
-    stg = open_rw(wpath, &msg, 0);
+    stg = open_msg(wpath, &msg, READ_WRITE);
     if (!msg)
         goto checks;
     if (what != D_BODY)
@@ -775,11 +766,7 @@ static void discard_cell(enum discard what, int stream_last)
     release(s);
 
 checks:
-    stg = NULL;
-    CHECK_OK(StgOpenStorage(wpath, NULL, STGM_READ | STGM_TRANSACTED | STGM_SHARE_DENY_WRITE, NULL, 0, &stg));
-    if (stg)
-        CHECK_OK(OpenIMsgOnIStg(sess, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
-                                NULL, stg, NULL, 0, MAPI_UNICODE, &msg));
+    stg = open_msg(wpath, &msg, READ_ONLY);
     if (msg) {
         CHECK(string_is((LPMAPIPROP)msg, PR_SUBJECT_W, "kept"));
         check = open_stream((LPMAPIPROP)msg, PR_BODY_W, 0);
