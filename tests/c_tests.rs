@@ -240,6 +240,11 @@ fn lockbytes_cpp() {
 }
 
 #[test]
+fn stream_matrix_c() {
+    compile_and_run("stream_matrix.c");
+}
+
+#[test]
 fn widths_c() {
     compile_and_run("widths.c");
 }
