@@ -23,6 +23,9 @@ static void load_from_msg()
                           static_cast<IMessage *>(mem), MAPI_DIALOG, &pr));
     MAPIFreeBuffer(pr);
     check_mem(mem);
+    // Our embedded message is Unicode, so the copy asked for a Unicode one with MAPI_UNICODE;
+    // the in-memory attachment refuses the flag, and the copy did without it.
+    CHECK(mem->attachments.size() == 2 && mem->attachments[1]->refused_flags == 1);
     CHECK(mem->props.get(PR_ACCESS) == nullptr && mem->props.get(PR_MESSAGE_SIZE) == nullptr);
     CHECK(mem->refs == 1);
 

@@ -251,6 +251,7 @@ public:
 class MemAttach : public MemProp<IAttach> {
 public:
     MemMessage *embedded = nullptr;
+    ULONG refused_flags = 0; // OpenProperty calls refused with MAPI_E_UNKNOWN_FLAGS
     explicit MemAttach(NameMap *n) : MemProp<IAttach>(n) {}
     ~MemAttach() override
     {
@@ -271,6 +272,12 @@ public:
     {
         if (tag != PR_ATTACH_DATA_OBJ || *iid != IID_IMessage)
             return MAPI_E_INTERFACE_NOT_SUPPORTED;
+        // Strict, as many providers are: MAPI_UNICODE (ours takes it for a new embedded
+        // message's width) is unknown here, and the copy must do without it.
+        if (flags & ~(ULONG)(MAPI_CREATE | MAPI_MODIFY | MAPI_DEFERRED_ERRORS | MAPI_BEST_ACCESS)) {
+            refused_flags++;
+            return MAPI_E_UNKNOWN_FLAGS;
+        }
         if (!embedded) {
             if (!(flags & MAPI_CREATE))
                 return MAPI_E_NOT_FOUND;

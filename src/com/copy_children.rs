@@ -247,21 +247,40 @@ impl Copier {
             }
             check(hr, "source OpenProperty(PR_ATTACH_DATA_OBJ)")?;
             let source = took(p, "source OpenProperty(PR_ATTACH_DATA_OBJ)")?;
-            let mut q = std::ptr::null_mut();
+            // An embedded message is read in its own width, which may differ from its
+            // parent's; a Unicode one is made Unicode (MAPI_UNICODE; without the flag a new
+            // embedded message takes its parent's width). A destination that knows no such
+            // flag gets the plain call.
+            let unicode = embedded && self.is_unicode(source.as_ptr());
             let create = MAPI_CREATE | MAPI_MODIFY;
-            check(
-                (dv.OpenProperty)(dst, PR_ATTACH_DATA_OBJ, &iid, 0, create, &mut q),
-                "destination OpenProperty(PR_ATTACH_DATA_OBJ)",
-            )?;
+            let mut q = std::ptr::null_mut();
+            let mut hr = MAPI_E_UNKNOWN_FLAGS;
+            if unicode {
+                hr = (dv.OpenProperty)(
+                    dst,
+                    PR_ATTACH_DATA_OBJ,
+                    &iid,
+                    0,
+                    create | MAPI_UNICODE,
+                    &mut q,
+                );
+            }
+            if hr == MAPI_E_UNKNOWN_FLAGS {
+                hr = (dv.OpenProperty)(dst, PR_ATTACH_DATA_OBJ, &iid, 0, create, &mut q);
+            }
+            check(hr, "destination OpenProperty(PR_ATTACH_DATA_OBJ)")?;
             let copy = took(q, "destination OpenProperty(PR_ATTACH_DATA_OBJ)")?;
             if embedded {
-                self.copy_object(
-                    source.as_ptr(),
-                    copy.as_ptr(),
-                    Kind::Message,
-                    true,
-                    &Select::all(),
-                )?;
+                let width = if unicode { MAPI_UNICODE } else { 0 };
+                self.in_width(width, |c| {
+                    c.copy_object(
+                        source.as_ptr(),
+                        copy.as_ptr(),
+                        Kind::Message,
+                        true,
+                        &Select::all(),
+                    )
+                })?;
                 check(
                     (copy.vtbl::<IMAPIPropVtbl>().SaveChanges)(copy.as_ptr(), KEEP_OPEN_READWRITE),
                     "embedded message SaveChanges on the destination",

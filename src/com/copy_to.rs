@@ -9,7 +9,8 @@
 //! No lock of ours is held while the destination runs: every source call takes and drops
 //! the file's lock by itself. Buffers the destination returns (problem arrays, tag arrays)
 //! are freed with the source's `lpFreeBuffer`: MAPI code in one process shares one
-//! `MAPIAllocateBuffer` family.
+//! `MAPIAllocateBuffer` family. Each source message is asked in its own string width (an
+//! embedded message may store the other width than its parent), so strings come as stored.
 //!
 //! Problems: a property that cannot be copied, at any depth, is one entry of the problem
 //! array with its tag and SCODE, and so is a sub-object that cannot be copied at all (its
@@ -131,7 +132,8 @@ pub struct Request {
     pub src: *mut c_void,
     pub kind: Kind,
     pub alloc: Allocators,
-    /// The source stores strings as Unicode (the copy keeps the stored widths).
+    /// The source (or, for an attachment, its message) stores strings as Unicode; each
+    /// embedded message is asked in its own width (the copy keeps the stored widths).
     pub unicode: bool,
     pub excluded_iids: Vec<IID>,
     pub iid: Option<IID>,
@@ -146,7 +148,8 @@ pub struct Request {
 pub struct Copier {
     pub(super) alloc: Allocators,
     pub(super) flags: ULONG,
-    /// `MAPI_UNICODE` when the source stores Unicode strings.
+    /// `MAPI_UNICODE` when the source message being copied stores Unicode strings: each
+    /// message is asked in its own width, so its strings come as stored.
     pub(super) uflag: ULONG,
     progress: Option<Progress>,
     /// Source named-property id → destination id (`None`: no name, or not mappable). One
@@ -280,6 +283,15 @@ impl Copier {
         self.scope = Some(outer.unwrap_or(index));
         let r = copy(self);
         self.scope = outer;
+        r
+    }
+
+    /// Runs `copy` asking the source for strings in `uflag`'s width (that of the message
+    /// being copied).
+    pub(super) fn in_width<R>(&mut self, uflag: ULONG, copy: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.uflag, uflag);
+        let r = copy(self);
+        self.uflag = outer;
         r
     }
 

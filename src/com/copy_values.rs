@@ -32,6 +32,14 @@ pub(super) fn intrinsic(id: u16) -> bool {
     id == prop_id(PR_ROWID) || id == prop_id(PR_INSTANCE_KEY) || id == prop_id(PR_ATTACH_NUM)
 }
 
+/// Whether a property id gives a message's code page (what a message converts its 8-bit
+/// strings with: `model::message::codepage_of`).
+fn gives_codepage(id: u16) -> bool {
+    [PR_MESSAGE_CODEPAGE, PR_INTERNET_CPID, PR_MESSAGE_LOCALE_ID]
+        .iter()
+        .any(|&t| prop_id(t) == id)
+}
+
 /// One property on its way: its position among the properties copied, its tags, and its
 /// value (`None`: too large for `GetProps`, copied through streams).
 struct Planned {
@@ -293,37 +301,14 @@ impl Copier {
     ) -> Result<HashSet<usize>> {
         let mut failed = HashSet::new();
         let small: Vec<&Planned> = plan.iter().filter(|p| p.value.is_some()).collect();
-        if !small.is_empty() {
-            let mut values: Vec<SPropValue> = small
-                .iter()
-                .filter_map(|p| {
-                    let mut v = p.value?;
-                    v.ulPropTag = p.dst_tag;
-                    Some(v)
-                })
-                .collect();
-            let mut problems = Buffer::<SPropProblemArray>::new(&self.alloc);
-            // SAFETY: `dst` is live; the values are valid.
-            check(
-                unsafe {
-                    (vtbl::<IMAPIPropVtbl>(dst).SetProps)(
-                        dst,
-                        values.len() as ULONG,
-                        values.as_mut_ptr(),
-                        problems.out(),
-                    )
-                },
-                "SetProps on the destination",
-            )?;
-            // SAFETY: NULL or a valid problem array from the destination.
-            for p in unsafe { problem_entries(problems.ptr) } {
-                let k = p.ulIndex as usize;
-                let (index, tag) = small
-                    .get(k)
-                    .map_or((k, p.ulPropTag), |s| (s.index, s.src_tag));
-                failed.insert(index);
-                self.problem(index, tag, p.scode);
-            }
+        // 8-bit strings are read in the source message's code page; a destination of the
+        // other width converts them with its own, so it learns that code page first.
+        let (first, rest): (Vec<&Planned>, Vec<&Planned>) = small
+            .into_iter()
+            .partition(|p| self.uflag == 0 && gives_codepage(prop_id(p.dst_tag)));
+        for group in [first, rest] {
+            // SAFETY: `dst` is live; the values are valid (forwarded).
+            unsafe { self.set_values(dst, &group, &mut failed)? };
         }
         for p in plan.iter().filter(|p| p.value.is_none()) {
             // SAFETY: both are live.
@@ -333,6 +318,74 @@ impl Copier {
             }
         }
         Ok(failed)
+    }
+
+    /// Sets `group` with one `SetProps`; each problem the destination reports is recorded
+    /// and its value's index goes into `failed`.
+    ///
+    /// # Safety
+    /// `dst` must be a live `IMAPIProp`; the values valid.
+    unsafe fn set_values(
+        &mut self,
+        dst: *mut c_void,
+        group: &[&Planned],
+        failed: &mut HashSet<usize>,
+    ) -> Result<()> {
+        if group.is_empty() {
+            return Ok(());
+        }
+        let mut values: Vec<SPropValue> = group
+            .iter()
+            .filter_map(|p| {
+                let mut v = p.value?;
+                v.ulPropTag = p.dst_tag;
+                Some(v)
+            })
+            .collect();
+        let mut problems = Buffer::<SPropProblemArray>::new(&self.alloc);
+        // SAFETY: `dst` is live; the values are valid.
+        check(
+            unsafe {
+                (vtbl::<IMAPIPropVtbl>(dst).SetProps)(
+                    dst,
+                    values.len() as ULONG,
+                    values.as_mut_ptr(),
+                    problems.out(),
+                )
+            },
+            "SetProps on the destination",
+        )?;
+        // SAFETY: NULL or a valid problem array from the destination.
+        for p in unsafe { problem_entries(problems.ptr) } {
+            let k = p.ulIndex as usize;
+            let (index, tag) = group
+                .get(k)
+                .map_or((k, p.ulPropTag), |s| (s.index, s.src_tag));
+            failed.insert(index);
+            self.problem(index, tag, p.scode);
+        }
+        Ok(())
+    }
+
+    /// Whether a message stores Unicode strings, by `STORE_UNICODE_OK` in its
+    /// `PR_STORE_SUPPORT_MASK`; without one, the width of the message holding it.
+    ///
+    /// # Safety
+    /// `msg` must be a live `IMAPIProp`.
+    pub(super) unsafe fn is_unicode(&self, msg: *mut c_void) -> bool {
+        // SAFETY: `msg` is live.
+        match unsafe { self.get_props(msg, &[PR_STORE_SUPPORT_MASK], "GetProps") } {
+            Ok((v, 1)) if !v.ptr.is_null() => {
+                // SAFETY: one value was answered; a PT_LONG value's member is `l`.
+                let v = unsafe { *v.ptr };
+                if v.ulPropTag == PR_STORE_SUPPORT_MASK {
+                    // SAFETY: as above.
+                    return unsafe { v.Value.l } as ULONG & STORE_UNICODE_OK != 0;
+                }
+                self.uflag != 0
+            }
+            _ => self.uflag != 0,
+        }
     }
 
     /// Whether each planned property already has a value on `dst` (`MAPI_NOREPLACE`).
