@@ -262,6 +262,12 @@
 
 #define MAPI_DIALOG 8
 
+/*
+ `IMAPIProgress` flags: progress of the object the caller called (set), or of one of its
+ sub-objects (clear).
+ */
+#define MAPI_TOP_LEVEL 1
+
 #define MAPI_NO_STRINGS 1
 
 #define MAPI_NO_IDS 2

@@ -250,6 +250,9 @@ pub const MAPI_MOVE: ULONG = 0x0000_0001;
 pub const MAPI_NOREPLACE: ULONG = 0x0000_0002;
 pub const MAPI_DECLINE_OK: ULONG = 0x0000_0004;
 pub const MAPI_DIALOG: ULONG = 0x0000_0008;
+/// `IMAPIProgress` flags: progress of the object the caller called (set), or of one of its
+/// sub-objects (clear).
+pub const MAPI_TOP_LEVEL: ULONG = 0x0000_0001;
 
 pub const MAPI_NO_STRINGS: ULONG = 0x0000_0001;
 pub const MAPI_NO_IDS: ULONG = 0x0000_0002;

@@ -235,6 +235,11 @@ fn copy_cpp() {
 }
 
 #[test]
+fn copy_progress_cpp() {
+    compile_and_run("copy_progress_cpp.cpp");
+}
+
+#[test]
 fn lockbytes_cpp() {
     compile_and_run("lockbytes_cpp.cpp");
 }

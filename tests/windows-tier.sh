@@ -152,8 +152,8 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 # 310 cells take 7 s.
 export IMSG_COPY_RECIPIENTS=1000 IMSG_MATRIX_MAX_BYTES=102400
 for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c abi_layout.c \
-    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp foreign_storage_cpp.cpp \
-    mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp widths.c stream_matrix.c; do
+    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp copy_progress_cpp.cpp \
+    foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp widths.c stream_matrix.c; do
     build_and_run ours "$src"
 done
 unset IMSG_COPY_RECIPIENTS
@@ -163,7 +163,7 @@ unset IMSG_COPY_RECIPIENTS
 #     says so at compile time; the others compile, but IMAPITable::CreateBookmark stores 8
 #     bytes into their 4-byte BOOKMARK (overwriting the neighbouring local: SetColumns then
 #     fails in attachments.c) and 64-bit bookmarks come back truncated (tables_cpp).
-#   abi_subclass.cpp, copy_cpp.cpp, mapiutil_cpp.cpp: they implement IMessage/IMAPIProp/
+#   abi_subclass.cpp, copy_cpp.cpp, copy_progress_cpp.cpp, mapiutil_cpp.cpp: they implement IMessage/IMAPIProp/
 #     IMAPITable in C++, and mingw-w64 declares ulUIParam as ULONG (SDK: ULONG_PTR) and
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.

@@ -403,15 +403,31 @@ pub fn attrs_out(alloc: &Allocators, attrs: &[u32]) -> Result<*mut SPropAttrArra
 
 /// A problem array, or NULL when there is no problem.
 pub fn problems_out(alloc: &Allocators, problems: &[Problem]) -> Result<*mut SPropProblemArray> {
+    let raw: Vec<SPropProblem> = problems
+        .iter()
+        .map(|p| SPropProblem {
+            ulIndex: p.index,
+            ulPropTag: p.tag,
+            scode: scode_of(p.kind),
+        })
+        .collect();
+    problem_array_out(alloc, &raw)
+}
+
+/// A problem array of SCODEs as they came (from another object), or NULL when empty.
+pub fn problem_array_out(
+    alloc: &Allocators,
+    problems: &[SPropProblem],
+) -> Result<*mut SPropProblemArray> {
     if problems.is_empty() {
         return Ok(std::ptr::null_mut());
     }
     let mut fixed = Vec::with_capacity(4 + 12 * problems.len());
     fixed.extend_from_slice(&(problems.len() as u32).to_ne_bytes());
     for p in problems {
-        fixed.extend_from_slice(&p.index.to_ne_bytes());
-        fixed.extend_from_slice(&p.tag.to_ne_bytes());
-        fixed.extend_from_slice(&scode_of(p.kind).to_ne_bytes());
+        fixed.extend_from_slice(&p.ulIndex.to_ne_bytes());
+        fixed.extend_from_slice(&p.ulPropTag.to_ne_bytes());
+        fixed.extend_from_slice(&p.scode.to_ne_bytes());
     }
     Ok(build(alloc, &fixed, Heap::default())?.cast())
 }

@@ -838,8 +838,6 @@ impl MsgFile {
                             );
                         }
                         PT_ERROR => continue,
-                        // A table row's own key, not a recipient property.
-                        _ if prop_id(tag) == prop_id(PR_INSTANCE_KEY) => continue,
                         PT_OBJECT => {
                             return err(
                                 ErrorKind::InvalidParameter,
