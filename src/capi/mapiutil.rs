@@ -19,7 +19,6 @@
 
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::memory::{MAPIAllocateBuffer, MAPIFreeBuffer};
 use crate::com::marshal;
@@ -32,13 +31,6 @@ use crate::model::table::{Restriction, TableRow};
 
 /// The code page 8-bit strings are read in for comparisons (Windows' Western default).
 const COMPARE_CODEPAGE: u32 = 1252;
-
-/// Runs a body that returns a plain value (`BOOL`, `LONG`, a pointer) with `fallback` if it
-/// panics. (`guard` maps a panic of an `HRESULT` function to `MAPI_E_CALL_FAILED`, which as
-/// a `BOOL` would read TRUE.)
-fn guarded<R>(fallback: R, body: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
-}
 
 fn prop_type(tag: ULONG) -> ULONG {
     tag & PROP_TYPE_MASK
@@ -81,7 +73,7 @@ pub unsafe extern "system" fn HrGetOneProp(
     ulPropTag: ULONG,
     lppProp: *mut *mut SPropValue,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppProp` is NULL or the caller's out-parameter.
         if !unsafe { super::clear_out(lppProp) } || lpMapiProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
@@ -130,7 +122,7 @@ pub unsafe extern "system" fn HrSetOneProp(
     lpMapiProp: *mut IMAPIProp,
     lpProp: *mut SPropValue,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if lpMapiProp.is_null() || lpProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
@@ -173,7 +165,7 @@ fn same_property(have: ULONG, want: ULONG) -> bool {
 /// tag matches any type, and a string tag either width.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag: ULONG) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpMapiProp.is_null() {
             return 0;
         }
@@ -212,7 +204,7 @@ pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag:
 /// ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FreeProws(lpRows: *mut SRowSet) {
-    guard(|| {
+    guard((), || {
         if lpRows.is_null() {
             return;
         }
@@ -249,7 +241,7 @@ pub unsafe extern "system" fn HrQueryAllRows(
     crowsMax: LONG,
     lppRows: *mut *mut SRowSet,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppRows` is NULL or the caller's out-parameter.
         if !unsafe { super::clear_out(lppRows) } || lpTable.is_null() || crowsMax < 0 {
             return MAPI_E_INVALID_PARAMETER;
@@ -390,7 +382,7 @@ pub unsafe extern "system" fn PpropFindProp(
     cValues: ULONG,
     ulPropTag: ULONG,
 ) -> *mut SPropValue {
-    guarded(std::ptr::null_mut(), || {
+    guard(std::ptr::null_mut(), || {
         let by_id = prop_type(ulPropTag) == PT_UNSPECIFIED;
         // SAFETY: the caller's array holds `cValues` values.
         unsafe {
@@ -409,7 +401,7 @@ pub unsafe extern "system" fn LpValFindProp(
     cValues: ULONG,
     lpPropArray: *mut SPropValue,
 ) -> *mut SPropValue {
-    guarded(std::ptr::null_mut(), || {
+    guard(std::ptr::null_mut(), || {
         // SAFETY: the caller's array holds `cValues` values.
         unsafe { find(lpPropArray, cValues, |t| prop_id(t) == prop_id(ulPropTag)) }
     })
@@ -750,7 +742,7 @@ pub unsafe extern "system" fn ScCountProps(
     lpPropArray: *mut SPropValue,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: the caller's array holds `cValues` values with valid data.
         let size = unsafe { values(cValues, lpPropArray).and_then(|p| count_props(p, &identity)) };
         match size.and_then(size_out) {
@@ -776,7 +768,7 @@ pub unsafe extern "system" fn ScCopyProps(
     lpvDst: *mut c_void,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if lpvDst.is_null() || !(lpvDst as usize).is_multiple_of(PIECE_ALIGN) {
             return INVALID;
         }
@@ -823,7 +815,7 @@ pub unsafe extern "system" fn ScDupPropset(
     >,
     lppPropArray: *mut *mut SPropValue,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppPropArray` is NULL or the caller's out-parameter.
         if !unsafe { super::clear_out(lppPropArray) } {
             return INVALID;
@@ -874,7 +866,7 @@ pub unsafe extern "system" fn ScRelocProps(
     lpvBaseNew: *mut c_void,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         let old = lpvBaseOld as usize;
         let new = lpvBaseNew as usize;
         let here = lpPropArray as usize;
@@ -964,7 +956,7 @@ pub unsafe extern "system" fn PropCopyMore(
     >,
     lpvObject: *mut c_void,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         let Some(more) = lpfAllocMore else {
             return INVALID;
         };
@@ -1007,7 +999,7 @@ pub unsafe extern "system" fn PropCopyMore(
 /// `PT_NULL`, `PT_OBJECT`, unknown types and NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlPropSize(lpSPropValue: *mut SPropValue) -> ULONG {
-    guarded(0, || {
+    guard(0, || {
         if lpSPropValue.is_null() {
             return 0;
         }
@@ -1135,7 +1127,7 @@ pub unsafe extern "system" fn FPropCompareProp(
     ulRelOp: ULONG,
     lpSPropValue2: *mut SPropValue,
 ) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpSPropValue1.is_null() || lpSPropValue2.is_null() || ulRelOp > RELOP_NE {
             return 0;
         }
@@ -1168,7 +1160,7 @@ pub unsafe extern "system" fn LPropCompareProp(
     lpSPropValueA: *mut SPropValue,
     lpSPropValueB: *mut SPropValue,
 ) -> LONG {
-    guarded(0, || {
+    guard(0, || {
         match (lpSPropValueA.is_null(), lpSPropValueB.is_null()) {
             (true, true) => return 0,
             (true, false) => return -1,
@@ -1216,7 +1208,7 @@ pub unsafe extern "system" fn FPropContainsProp(
     lpSPropValueSrc: *mut SPropValue,
     ulFuzzyLevel: ULONG,
 ) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpSPropValueDst.is_null() || lpSPropValueSrc.is_null() {
             return 0;
         }
@@ -1252,7 +1244,7 @@ pub unsafe extern "system" fn FEqualNames(
     lpName1: *mut MAPINAMEID,
     lpName2: *mut MAPINAMEID,
 ) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpName1.is_null() || lpName2.is_null() {
             return 0;
         }
@@ -1296,7 +1288,7 @@ pub unsafe extern "system" fn FEqualNames(
 /// `lpUnk->AddRef()`, or 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlAddRef(lpUnk: *mut c_void) -> ULONG {
-    guard(|| {
+    guard(0, || {
         let unk = lpUnk as *mut IUnknown;
         if unk.is_null() {
             return 0;
@@ -1309,7 +1301,7 @@ pub unsafe extern "system" fn UlAddRef(lpUnk: *mut c_void) -> ULONG {
 /// `lpUnk->Release()`, or 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlRelease(lpUnk: *mut c_void) -> ULONG {
-    guard(|| {
+    guard(0, || {
         let unk = lpUnk as *mut IUnknown;
         if unk.is_null() {
             return 0;

@@ -18,7 +18,7 @@ pub unsafe extern "system" fn MAPIAllocateBuffer(
     cbSize: ULONG,
     lppBuffer: *mut *mut c_void,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppBuffer` is NULL or writable, per the API contract.
         if !unsafe { super::clear_out(lppBuffer) } {
             return MAPI_E_INVALID_PARAMETER;
@@ -42,7 +42,7 @@ pub unsafe extern "system" fn MAPIAllocateMore(
     lpObject: *mut c_void,
     lppBuffer: *mut *mut c_void,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppBuffer` is NULL or writable, per the API contract.
         if !unsafe { super::clear_out(lppBuffer) } || lpObject.is_null() {
             return MAPI_E_INVALID_PARAMETER;
@@ -62,9 +62,11 @@ pub unsafe extern "system" fn MAPIAllocateMore(
 /// a pointer that is not a live root block is refused with `MAPI_E_INVALID_PARAMETER`.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn MAPIFreeBuffer(lpBuffer: *mut c_void) -> ULONG {
-    guard(|| match mapimem::free_buffer(lpBuffer) {
-        Ok(()) => S_OK as ULONG,
-        Err(e) => scode_of(e.kind) as ULONG,
+    guard(MAPI_E_CALL_FAILED as ULONG, || {
+        match mapimem::free_buffer(lpBuffer) {
+            Ok(()) => S_OK as ULONG,
+            Err(e) => scode_of(e.kind) as ULONG,
+        }
     })
 }
 
@@ -118,7 +120,7 @@ unsafe extern "system" fn malloc_query_interface(
     riid: *const IID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppv` is NULL or writable.
         if !unsafe { super::clear_out(ppv) } || riid.is_null() {
             return MAPI_E_INVALID_PARAMETER;
@@ -140,7 +142,7 @@ unsafe extern "system" fn malloc_add_ref(_this: *mut c_void) -> ULONG {
 }
 
 unsafe extern "system" fn malloc_alloc(_this: *mut c_void, cb: usize) -> *mut c_void {
-    guard(|| mapimem::task_alloc(cb))
+    guard(std::ptr::null_mut(), || mapimem::task_alloc(cb))
 }
 
 unsafe extern "system" fn malloc_realloc(
@@ -148,17 +150,17 @@ unsafe extern "system" fn malloc_realloc(
     pv: *mut c_void,
     cb: usize,
 ) -> *mut c_void {
-    guard(|| mapimem::task_realloc(pv, cb))
+    guard(std::ptr::null_mut(), || mapimem::task_realloc(pv, cb))
 }
 
 unsafe extern "system" fn malloc_free(_this: *mut c_void, pv: *mut c_void) {
-    guard(|| {
+    guard((), || {
         mapimem::task_free(pv);
     })
 }
 
 unsafe extern "system" fn malloc_get_size(_this: *mut c_void, pv: *mut c_void) -> usize {
-    guard(|| mapimem::task_size(pv).unwrap_or(usize::MAX))
+    guard(0, || mapimem::task_size(pv).unwrap_or(usize::MAX))
 }
 
 /// -1, "cannot tell", as Microsoft's and Wine's MAPI default allocator answer.
@@ -172,14 +174,14 @@ unsafe extern "system" fn malloc_heap_minimize(_this: *mut c_void) {}
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn CoTaskMemAlloc(cb: usize) -> *mut c_void {
-    guard(|| mapimem::task_alloc(cb))
+    guard(std::ptr::null_mut(), || mapimem::task_alloc(cb))
 }
 
 /// Frees task memory; NULL and foreign pointers are ignored.
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn CoTaskMemFree(pv: *mut c_void) {
-    guard(|| {
+    guard((), || {
         mapimem::task_free(pv);
     })
 }
@@ -188,7 +190,7 @@ pub unsafe extern "system" fn CoTaskMemFree(pv: *mut c_void) {
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn CoTaskMemRealloc(pv: *mut c_void, cb: usize) -> *mut c_void {
-    guard(|| mapimem::task_realloc(pv, cb))
+    guard(std::ptr::null_mut(), || mapimem::task_realloc(pv, cb))
 }
 
 /// The task allocator as an `IMalloc` (the same static object as `MAPIGetDefaultMalloc`).
@@ -198,7 +200,7 @@ pub unsafe extern "system" fn CoGetMalloc(
     dwMemContext: DWORD,
     ppMalloc: *mut *mut IMalloc,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppMalloc` is NULL or writable.
         if !unsafe { super::clear_out(ppMalloc) } {
             return E_INVALIDARG;
@@ -210,4 +212,49 @@ pub unsafe extern "system" fn CoGetMalloc(
         unsafe { *ppMalloc = default_malloc().cast() };
         S_OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(not(windows))]
+    use crate::capi::lockbytes::{GlobalAlloc, GlobalFree, GlobalLock, GlobalSize, GlobalUnlock};
+    #[cfg(not(windows))]
+    use crate::com::object::tests::panic_next_guard;
+
+    /// What each non-`HRESULT` export answers when its body panics: the value C reads as
+    /// failure for its return type, never `MAPI_E_CALL_FAILED` read as TRUE or as a size.
+    #[test]
+    #[cfg(not(windows))]
+    fn panicking_exports_answer_their_own_failure_value() {
+        // SAFETY: every call passes values the functions accept.
+        unsafe {
+            let h = GlobalAlloc(GMEM_MOVEABLE, 8);
+            assert!(!GlobalLock(h).is_null());
+            assert!(!GlobalLock(h).is_null());
+            panic_next_guard();
+            assert_eq!(GlobalUnlock(h), 0);
+            assert_ne!(
+                GlobalUnlock(h),
+                0,
+                "one lock is left: nothing was undone above"
+            );
+            assert_eq!(GlobalUnlock(h), 0);
+            panic_next_guard();
+            assert_eq!(GlobalSize(h), 0);
+            panic_next_guard();
+            assert_eq!(GlobalFree(h), h, "a failed free hands the handle back");
+            assert_eq!(GlobalSize(h), 8);
+            assert!(GlobalFree(h).is_null());
+            panic_next_guard();
+            assert_eq!(
+                MAPIFreeBuffer(std::ptr::null_mut()),
+                MAPI_E_CALL_FAILED as ULONG
+            );
+            let mut p = std::ptr::null_mut();
+            panic_next_guard();
+            assert_eq!(MAPIAllocateBuffer(8, &mut p), MAPI_E_CALL_FAILED);
+            assert!(p.is_null());
+        }
+    }
 }
