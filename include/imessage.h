@@ -72,6 +72,66 @@
 #define GPTR (GMEM_FIXED | GMEM_ZEROINIT)
 #endif
 
+#if !defined(_WIN32)
+#define LMEM_FIXED 0
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_MOVEABLE 2
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_NOCOMPACT 16
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_NODISCARD 32
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_ZEROINIT 64
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_MODIFY 128
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_DISCARDABLE 3840
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_VALID_FLAGS 3954
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_INVALID_HANDLE 32768
+#endif
+
+#if !defined(_WIN32)
+#define LHND (LMEM_MOVEABLE | LMEM_ZEROINIT)
+#endif
+
+#if !defined(_WIN32)
+#define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+#endif
+
+#if !defined(_WIN32)
+#define NONZEROLHND LMEM_MOVEABLE
+#endif
+
+#if !defined(_WIN32)
+#define NONZEROLPTR LMEM_FIXED
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_DISCARDED 16384
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_LOCKCOUNT 255
+#endif
+
 #define SUCCESS_SUCCESS 0
 
 #define MAPI_E_CALL_FAILED E_FAIL
@@ -1584,7 +1644,8 @@ void MAPIUninitialize(void);
 
 /*
  The process's default `IMalloc`: a static object whose `AddRef`/`Release` return 1, so
- callers may release it or not.
+ callers may release it or not. Its blocks are `LocalAlloc`'s (`LMEM_FIXED`), as native
+ mapi32's are: `GetSize` is `LocalSize`, and `LocalFree` frees them.
  */
 IMalloc *MAPIGetDefaultMalloc(void);
 
@@ -1604,16 +1665,64 @@ void CoTaskMemFree(void *pv);
 
 #if !defined(_WIN32)
 /*
- Reallocates task memory.
+ Reallocates task memory: NULL `pv` allocates, `cb` 0 frees and gives NULL; NULL on
+ failure, the block unchanged.
  */
 void *CoTaskMemRealloc(void *pv, size_t cb);
 #endif
 
 #if !defined(_WIN32)
 /*
- The task allocator as an `IMalloc` (the same static object as `MAPIGetDefaultMalloc`).
+ The task allocator as an `IMalloc`: the same static object as `MAPIGetDefaultMalloc`,
+ whose heap task memory shares here.
  */
 HRESULT CoGetMalloc(DWORD dwMemContext, IMalloc **ppMalloc);
+#endif
+
+#if !defined(_WIN32)
+/*
+ A block of `uBytes` bytes (`LMEM_ZEROINIT` zeroes it). `LMEM_MOVEABLE` gives a handle to
+ use with `LocalLock`; otherwise (`LMEM_FIXED`) the handle is the memory's address. NULL
+ when out of memory.
+ */
+HLOCAL LocalAlloc(UINT uFlags, SIZE_T uBytes);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Resizes a block as `GlobalReAlloc` does (`LMEM_MOVEABLE` lets a fixed block move,
+ `LMEM_MODIFY` changes nothing); NULL on failure, the block unchanged.
+ */
+HLOCAL LocalReAlloc(HLOCAL hMem, SIZE_T uBytes, UINT uFlags);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's size in bytes; 0 for NULL or an unknown handle.
+ */
+SIZE_T LocalSize(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's memory (a movable block stays put while locked); NULL for an unknown handle.
+ */
+void *LocalLock(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Undoes one `LocalLock`; nonzero while the block is still locked, FALSE otherwise.
+ */
+BOOL LocalUnlock(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Frees a block (from `LocalAlloc`, `GlobalAlloc`, the default `IMalloc` or
+ `CoTaskMemAlloc`): NULL on success, the handle back when it is no live block.
+ */
+HLOCAL LocalFree(HLOCAL hMem);
 #endif
 
 /*
