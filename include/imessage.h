@@ -1509,24 +1509,27 @@ SPropValue *LpValFindProp(ULONG ulPropTag, ULONG cValues, SPropValue *lpPropArra
 
 /*
  Validates an array of values and sets `*lpcb` (when given) to the bytes `ScCopyProps`
- needs for it: the array, then each value's data on an 8-byte boundary.
+ needs for it: `sizeof(SPropValue)` per value plus each value's data, packed.
 
- `MAPI_E_INVALID_PARAMETER` for a negative count, a type MAPI does not define, an id of
- `PROP_ID_INVALID` (or `PROP_ID_NULL` outside `PR_NULL`), a multi-valued property without
- values, or a NULL pointer where data is due.
+ `MAPI_E_INVALID_PARAMETER`, `*lpcb` untouched, for a negative count, a NULL array with
+ values, a type MAPI does not define for values (`PT_UNSPECIFIED`, `PT_NULL`, `PT_PTR`,
+ any `MV_INSTANCE` type, unknown types), an id of `PROP_ID_NULL` or `PROP_ID_INVALID`, a
+ multi-valued property without values, or a NULL pointer where data is due.
  */
 SCODE ScCountProps(int cValues, SPropValue *lpPropArray, ULONG *lpcb);
 
 /*
- Copies an array of values and their data into `lpvDst`, which must hold the size
- `ScCountProps` gives (and be 8-byte aligned); the copy's pointers point into `lpvDst`.
- `*lpcb`, when given, receives the bytes written.
+ Copies an array of values and their data into `lpvDst` (any alignment), which must hold
+ the size `ScCountProps` gives: the values first, then each one's data, packed. The
+ copy's pointers point into `lpvDst`; `*lpcb`, when given, receives the bytes written.
+ Refuses what `ScCountProps` refuses, and a NULL `lpvDst`.
  */
 SCODE ScCopyProps(int cValues, SPropValue *lpPropArray, void *lpvDst, ULONG *lpcb);
 
 /*
- Copies an array of values and their data into one new block from `lpAllocateBuffer`
- (free it with the matching free function, `MAPIFreeBuffer` for MAPI's).
+ Copies an array of values and their data into one new block from `lpAllocateBuffer`,
+ packed as `ScCopyProps` packs them (free it with the matching free function,
+ `MAPIFreeBuffer` for MAPI's). Refuses what `ScCountProps` refuses.
  */
 SCODE ScDupPropset(int cValues,
                    SPropValue *lpPropArray,
@@ -1534,10 +1537,11 @@ SCODE ScDupPropset(int cValues,
                    SPropValue **lppPropArray);
 
 /*
- Adjusts the pointers of an array that `ScCopyProps` laid out at `lpvBaseOld` and that is
- now read from `lpPropArray` (moved, or about to be written out), to point as if the
- block started at `lpvBaseNew`. Either base may be a placeholder such as 0: the data is
- always read where `lpPropArray` is. `*lpcb`, when given, receives the block's size.
+ Adjusts the pointers of an array that `ScCopyProps` packed at `lpvBaseOld` and that is
+ now at `lpPropArray` (moved, or about to be written out), to point as if the block
+ started at `lpvBaseNew`. The data is always read where `lpPropArray` is, so either base
+ may be a placeholder such as NULL. `*lpcb`, when given, receives the block's size, as
+ `ScCountProps` gives it. Refuses what `ScCountProps` refuses, changing nothing.
  */
 SCODE ScRelocProps(int cValues,
                    SPropValue *lpPropArray,
@@ -1546,9 +1550,10 @@ SCODE ScRelocProps(int cValues,
                    ULONG *lpcb);
 
 /*
- Copies one value into `lpSPropValueDest`, its data into a block from `lpfAllocMore`
- linked to `lpvObject` (freed with that object). Types MAPI does not define are
- `MAPI_E_INVALID_PARAMETER`.
+ Copies one value into `lpSPropValueDest`, its data (if it has any) into one block from
+ `lpfAllocMore` linked to `lpvObject` (freed with that object). Every type MAPI defines
+ for values is copied, `PT_NULL` and `PT_OBJECT` included; others, and `MV_INSTANCE`
+ types, are `MAPI_E_INVALID_PARAMETER`.
  */
 SCODE PropCopyMore(SPropValue *lpSPropValueDest,
                    SPropValue *lpSPropValueSrc,
@@ -1558,8 +1563,9 @@ SCODE PropCopyMore(SPropValue *lpSPropValueDest,
 /*
  The size in bytes of a value's data: 2 for `PT_I2` and `PT_BOOLEAN`, 4 for `PT_LONG`,
  `PT_R4` and `PT_ERROR`, 8 for the 64-bit types, 16 for `PT_CLSID`, strings with their
- terminator, binaries' `cb`, multi-valued properties the sum over their values; 0 for
- `PT_NULL`, `PT_OBJECT`, unknown types and NULL.
+ terminator, binaries' `cb`; `cValues` times the element for a multi-valued fixed-size
+ property (its array is not read), the sum over the values of a multi-valued string or
+ binary; 0 for `PT_NULL`, `PT_OBJECT`, `PT_PTR`, unknown and `MV_INSTANCE` types, and NULL.
  */
 ULONG UlPropSize(SPropValue *lpSPropValue);
 

@@ -13,6 +13,7 @@ pub mod mapimem;
 pub mod marshal;
 pub mod names;
 pub mod object;
+pub mod packed_props;
 pub mod scode;
 pub mod session;
 pub mod shells;
