@@ -243,3 +243,8 @@ fn copy_cpp() {
 fn lockbytes_cpp() {
     compile_and_run("lockbytes_cpp.cpp");
 }
+
+#[test]
+fn widths_c() {
+    compile_and_run("widths.c");
+}

@@ -148,9 +148,9 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 # levels down). The library now creates new recipient storages in an order that keeps such
 # a tree balanced (model/save.rs, balanced_order).
 export IMSG_COPY_RECIPIENTS=1000
-for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c mapiutil_packed.c abi_layout.c \
-    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp foreign_storage_cpp.cpp \
-    mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp; do
+for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c mapiutil_packed.c \
+    abi_layout.c abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp \
+    foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp widths.c; do
     build_and_run ours "$src"
 done
 unset IMSG_COPY_RECIPIENTS
@@ -165,7 +165,7 @@ unset IMSG_COPY_RECIPIENTS
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.
 for src in roundtrip.c recipients.c named.c mapiutil.c mapiutil_packed.c api_errors_cpp.cpp \
-    foreign_storage_cpp.cpp named_cpp.cpp; do
+    foreign_storage_cpp.cpp named_cpp.cpp widths.c; do
     build_and_run mingw "$src"
 done
 
