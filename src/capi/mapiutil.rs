@@ -1,37 +1,22 @@
 //! MAPI's utility functions (`mapiutil.h`): one-property get and set, whole-table reads,
 //! freeing row sets, finding, copying, sizing and comparing property values, comparing
-//! names (`spec/mapi-abi.md` §11).
+//! names (`spec/mapi-abi.md` §11). Each export checks and translates its arguments; the
+//! work is the COM layer's:
 //!
-//! The object-level helpers (`HrGetOneProp`, `HrSetOneProp`, `FPropExists`,
-//! `HrQueryAllRows`) work on any `IMAPIProp` or `IMAPITable`, ours or the caller's: they go
-//! through the object's vtable only. What they hand back was allocated by that object; what
-//! they free themselves (a refused value, a problem array, an intermediate row set) is freed
-//! with `MAPIFreeBuffer`, as MAPI's own helpers do, so objects built on other allocators
-//! leak such blocks rather than corrupt memory.
-//!
-//! Sizes and copies (`UlPropSize`, `ScCountProps`, `ScCopyProps`, `ScDupPropset`,
-//! `ScRelocProps`, `PropCopyMore`) are `com::packed_props`': exact sizes, each value's data
-//! packed right after the array as native mapi32 packs it.
-//!
-//! Comparisons use the table engine's (`model::table`): values of the same type compare as
-//! restrictions compare them, strings like `lstrcmp` (8-bit strings read in code page
-//! 1252).
+//! - `com::prop_helpers`: the object-level helpers (`HrGetOneProp`, `HrSetOneProp`,
+//!   `FPropExists`, `HrQueryAllRows`, `FreeProws`), through any object's vtable;
+//! - `com::packed_props`: sizes and copies (`UlPropSize`, `ScCountProps`, `ScCopyProps`,
+//!   `ScDupPropset`, `ScRelocProps`, `PropCopyMore`), exact and packed as native mapi32's;
+//! - `com::prop_compare`: comparisons (`FPropCompareProp`, `LPropCompareProp`,
+//!   `FPropContainsProp`, `FEqualNames`), as the table engine's restrictions compare.
 
 use std::ffi::{c_int, c_void};
-use std::mem::{offset_of, size_of};
 
-use super::memory::{MAPIAllocateBuffer, MAPIFreeBuffer};
-use crate::com::marshal::{self, c_len};
 use crate::com::object::guard;
-use crate::com::packed_props;
 use crate::com::types::*;
 use crate::com::vtbl::{IMAPIProp, IMAPITable, IUnknown};
+use crate::com::{packed_props, prop_compare, prop_helpers};
 use crate::consts::*;
-use crate::model::prop::PropValue;
-use crate::model::table::{Restriction, TableRow};
-
-/// The code page 8-bit strings are read in for comparisons (Windows' Western default).
-const COMPARE_CODEPAGE: u32 = 1252;
 
 fn prop_type(tag: ULONG) -> ULONG {
     tag & PROP_TYPE_MASK
@@ -41,26 +26,7 @@ fn prop_id(tag: ULONG) -> ULONG {
     tag >> 16
 }
 
-fn failed(hr: HRESULT) -> bool {
-    hr < 0
-}
-
-fn is_string(ty: ULONG) -> bool {
-    matches!(ty & !MV_FLAG, PT_STRING8 | PT_UNICODE)
-}
-
-/// Frees a block we were handed and do not return.
-///
-/// # Safety
-/// `p` must be NULL or a block the caller may free with `MAPIFreeBuffer`.
-unsafe fn free<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: forwarded from the caller; a foreign block is refused, not freed.
-        unsafe { MAPIFreeBuffer(p.cast()) };
-    }
-}
-
-// ===== IMAPIProp helpers =====
+// ===== IMAPIProp helpers (com::prop_helpers) =====
 
 /// Reads one property: `IMAPIProp::GetProps` for `ulPropTag` alone.
 ///
@@ -79,40 +45,16 @@ pub unsafe extern "system" fn HrGetOneProp(
         if !unsafe { super::clear_out(lppProp) } || lpMapiProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
-        let mut tags = SPropTagArray {
-            cValues: 1,
-            aulPropTag: [ulPropTag],
-        };
-        let mut count: ULONG = 0;
-        let mut values: *mut SPropValue = std::ptr::null_mut();
-        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds; the arguments are valid
-        // for GetProps.
-        let hr = unsafe {
-            ((*(*lpMapiProp).lpVtbl).GetProps)(
-                lpMapiProp.cast(),
-                &mut tags,
-                0,
-                &mut count,
-                &mut values,
-            )
-        };
-        if failed(hr) || values.is_null() || count != 1 {
-            // SAFETY: whatever GetProps returned is ours to free.
-            unsafe { free(values) };
-            return if failed(hr) { hr } else { MAPI_E_NOT_FOUND };
+        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds; `lppProp` was checked.
+        unsafe {
+            match prop_helpers::get_one(lpMapiProp, ulPropTag) {
+                Ok(value) => {
+                    *lppProp = value;
+                    S_OK
+                }
+                Err(hr) => hr,
+            }
         }
-        // SAFETY: GetProps returned one value.
-        let value = unsafe { &*values };
-        if prop_type(value.ulPropTag) == PT_ERROR {
-            // SAFETY: a PT_ERROR value holds its SCODE in `err`.
-            let sc = unsafe { value.Value.err };
-            // SAFETY: the array is ours to free.
-            unsafe { free(values) };
-            return if failed(sc) { sc } else { MAPI_E_NOT_FOUND };
-        }
-        // SAFETY: checked non-NULL above.
-        unsafe { *lppProp = values };
-        S_OK
     })
 }
 
@@ -127,39 +69,9 @@ pub unsafe extern "system" fn HrSetOneProp(
         if lpMapiProp.is_null() || lpProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
-        let mut problems: *mut SPropProblemArray = std::ptr::null_mut();
         // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds and `lpProp` one value.
-        let hr = unsafe {
-            ((*(*lpMapiProp).lpVtbl).SetProps)(lpMapiProp.cast(), 1, lpProp, &mut problems)
-        };
-        let mut result = if failed(hr) { hr } else { S_OK };
-        if !problems.is_null() {
-            // SAFETY: SetProps returned a problem array of `cProblem` entries.
-            unsafe {
-                let count = (*problems).cProblem;
-                let first = std::ptr::addr_of!((*problems).aProblem) as *const SPropProblem;
-                if !failed(hr) && count > 0 && failed((*first).scode) {
-                    result = (*first).scode;
-                }
-                free(problems);
-            }
-        }
-        result
+        unsafe { prop_helpers::set_one(lpMapiProp, lpProp) }
     })
-}
-
-/// Whether two tags name the same property for `FPropExists`: the same tag; any type for
-/// a `PT_UNSPECIFIED` tag; either string width for a string tag (an object lists its
-/// strings in one width but gives them in both).
-fn same_property(have: ULONG, want: ULONG) -> bool {
-    if have == want {
-        return true;
-    }
-    if prop_id(have) != prop_id(want) {
-        return false;
-    }
-    let (h, w) = (prop_type(have), prop_type(want));
-    w == PT_UNSPECIFIED || (is_string(h) && is_string(w) && (h & MV_FLAG) == (w & MV_FLAG))
 }
 
 /// TRUE when the object has the property (`IMAPIProp::GetPropList`). A `PT_UNSPECIFIED`
@@ -170,32 +82,8 @@ pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag:
         if lpMapiProp.is_null() {
             return 0;
         }
-        let mut list: *mut SPropTagArray = std::ptr::null_mut();
-        for flags in [MAPI_UNICODE, 0] {
-            // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds.
-            let hr = unsafe {
-                ((*(*lpMapiProp).lpVtbl).GetPropList)(lpMapiProp.cast(), flags, &mut list)
-            };
-            if !failed(hr) && !list.is_null() {
-                break;
-            }
-            // SAFETY: a failed call's output, if any, is ours to free.
-            unsafe { free(list) };
-            list = std::ptr::null_mut();
-        }
-        if list.is_null() {
-            return 0;
-        }
-        // SAFETY: GetPropList returned an array of `cValues` tags.
-        let found = unsafe {
-            let first = std::ptr::addr_of!((*list).aulPropTag) as *const ULONG;
-            std::slice::from_raw_parts(first, (*list).cValues as usize)
-                .iter()
-                .any(|&t| same_property(t, ulPropTag))
-        };
-        // SAFETY: the list is ours to free.
-        unsafe { free(list) };
-        BOOL::from(found)
+        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds.
+        BOOL::from(unsafe { prop_helpers::exists(lpMapiProp, ulPropTag) })
     })
 }
 
@@ -205,19 +93,8 @@ pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag:
 /// ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FreeProws(lpRows: *mut SRowSet) {
-    guard((), || {
-        if lpRows.is_null() {
-            return;
-        }
-        // SAFETY: a row set holds `cRows` rows whose arrays are separate MAPI blocks.
-        unsafe {
-            let first = std::ptr::addr_of!((*lpRows).aRow) as *const SRow;
-            for i in 0..(*lpRows).cRows as usize {
-                free((*first.add(i)).lpProps);
-            }
-            free(lpRows);
-        }
-    })
+    // SAFETY: the caller's row set holds `cRows` rows whose arrays are MAPI blocks.
+    guard((), || unsafe { prop_helpers::free_rows(lpRows) })
 }
 
 /// Frees an address list as [`FreeProws`] frees a row set (the two are laid out alike).
@@ -247,34 +124,16 @@ pub unsafe extern "system" fn HrQueryAllRows(
         if !unsafe { super::clear_out(lppRows) } || lpTable.is_null() || crowsMax < 0 {
             return MAPI_E_INVALID_PARAMETER;
         }
-        // SAFETY: `lpTable` is an IMAPITable the caller holds; every call below passes
-        // arguments its slot accepts.
+        // SAFETY: `lpTable` is an IMAPITable the caller holds, the other pointers NULL or
+        // valid; `lppRows` was checked.
         unsafe {
-            let this = lpTable.cast::<c_void>();
-            let vt = &*(*lpTable).lpVtbl;
-            if !lpPropTags.is_null() {
-                let hr = (vt.SetColumns)(this, lpPropTags, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            if !lpRestriction.is_null() {
-                let hr = (vt.Restrict)(this, lpRestriction, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            if !lpSortOrderSet.is_null() {
-                let hr = (vt.SortTable)(this, lpSortOrderSet, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            let hr = (vt.SeekRow)(this, BOOKMARK_BEGINNING, 0, std::ptr::null_mut());
-            if failed(hr) {
-                return hr;
-            }
-            match read_all_rows(this, vt, crowsMax) {
+            match prop_helpers::query_all_rows(
+                lpTable,
+                lpPropTags,
+                lpRestriction,
+                lpSortOrderSet,
+                crowsMax,
+            ) {
                 Ok(set) => {
                     *lppRows = set;
                     S_OK
@@ -283,94 +142,6 @@ pub unsafe extern "system" fn HrQueryAllRows(
             }
         }
     })
-}
-
-/// `QueryRows` until the table has no more rows, merged into one set.
-///
-/// # Safety
-/// `vt` must be the vtable of the table `this` the caller holds.
-unsafe fn read_all_rows(
-    this: *mut c_void,
-    vt: &crate::com::vtbl::IMAPITableVtbl,
-    crows_max: LONG,
-) -> Result<*mut SRowSet, HRESULT> {
-    // Asking for one row more than allowed tells a table that is too big in one call.
-    let chunk = if crows_max > 0 {
-        crows_max.saturating_add(1)
-    } else {
-        LONG::MAX
-    };
-    let mut sets: Vec<*mut SRowSet> = Vec::new();
-    let mut total: u64 = 0;
-    let result = loop {
-        let mut set: *mut SRowSet = std::ptr::null_mut();
-        // SAFETY: forwarded from the caller.
-        let hr = unsafe { (vt.QueryRows)(this, chunk, 0, &mut set) };
-        if failed(hr) {
-            // SAFETY: a failed call's output, if any, is ours to free.
-            unsafe { FreeProws(set) };
-            break Err(hr);
-        }
-        if set.is_null() {
-            break Err(MAPI_E_CALL_FAILED);
-        }
-        // SAFETY: QueryRows returned a row set.
-        let rows = unsafe { (*set).cRows };
-        if rows == 0 {
-            // SAFETY: the empty set is ours to free.
-            unsafe { free(set) };
-            break Ok(());
-        }
-        sets.push(set);
-        total += u64::from(rows);
-        if crows_max > 0 && total > crows_max as u64 {
-            break Err(MAPI_E_TABLE_TOO_BIG);
-        }
-    };
-    if let Err(hr) = result {
-        for set in sets {
-            // SAFETY: each set came from QueryRows and is ours to free.
-            unsafe { FreeProws(set) };
-        }
-        return Err(hr);
-    }
-    if sets.len() == 1 {
-        return Ok(sets[0]);
-    }
-    // Several sets (or none): one new set holding every row; the rows' arrays move over and
-    // the old sets' own blocks are freed.
-    let size = offset_of!(SRowSet, aRow) + total as usize * size_of::<SRow>();
-    let mut block: *mut c_void = std::ptr::null_mut();
-    let sc = match ULONG::try_from(size) {
-        // SAFETY: `block` is a valid out-parameter.
-        Ok(cb) => unsafe { MAPIAllocateBuffer(cb, &mut block) },
-        Err(_) => MAPI_E_NOT_ENOUGH_MEMORY,
-    };
-    if failed(sc) {
-        for set in sets {
-            // SAFETY: as above.
-            unsafe { FreeProws(set) };
-        }
-        return Err(sc);
-    }
-    let merged = block.cast::<SRowSet>();
-    // SAFETY: `merged` holds `total` rows; each source set holds `cRows` rows.
-    unsafe {
-        let out = std::ptr::addr_of_mut!((*merged).aRow) as *mut SRow;
-        let mut n = 0usize;
-        for set in &sets {
-            let first = std::ptr::addr_of!((**set).aRow) as *const SRow;
-            for i in 0..(**set).cRows as usize {
-                out.add(n).write(*first.add(i));
-                n += 1;
-            }
-        }
-        std::ptr::addr_of_mut!((*merged).cRows).write(n as ULONG);
-        for set in sets {
-            free(set);
-        }
-    }
-    Ok(merged)
 }
 
 // ===== finding =====
@@ -448,7 +219,7 @@ unsafe fn set_count(lpcb: *mut ULONG, size: ULONG) {
 
 /// A block of `size` bytes from an allocator callback, as `Result`.
 fn allocated(sc: SCODE, block: *mut c_void) -> Result<*mut u8, SCODE> {
-    match (failed(sc), block.is_null()) {
+    match (sc < 0, block.is_null()) {
         (true, _) => Err(sc),
         (false, true) => Err(MAPI_E_NOT_ENOUGH_MEMORY),
         (false, false) => Ok(block.cast()),
@@ -540,16 +311,10 @@ pub unsafe extern "system" fn ScDupPropset(
         // holds the size counted here.
         let copy = unsafe {
             packed_props::Values::new(cValues, lpPropArray).and_then(|values| {
-                let size = packed_props::count_here(&values)?;
-                let mut block: *mut c_void = std::ptr::null_mut();
-                let block = allocated(allocate(size_out(size)?, &mut block), block)?;
-                match packed_props::copy(&values, block, size) {
-                    Ok(_) => Ok(block),
-                    Err(sc) => {
-                        free(block);
-                        Err(sc)
-                    }
-                }
+                packed_props::duplicate(&values, |size| {
+                    let mut block: *mut c_void = std::ptr::null_mut();
+                    allocated(allocate(size_out(size)?, &mut block), block)
+                })
             })
         };
         match copy {
@@ -652,65 +417,7 @@ pub unsafe extern "system" fn UlPropSize(lpSPropValue: *mut SPropValue) -> ULONG
     })
 }
 
-// ===== comparisons =====
-
-/// A caller's value as the model's, with `MV_INSTANCE` dropped from its tag; `None` for
-/// what cannot be read (unknown types, NULL pointers).
-///
-/// # Safety
-/// The value's pointers must be valid for its type.
-unsafe fn model_value(p: &SPropValue) -> Option<(ULONG, PropValue)> {
-    let mut v = *p;
-    v.ulPropTag &= !MV_INSTANCE;
-    // SAFETY: forwarded from the caller.
-    unsafe { marshal::value_in(&v) }
-        .ok()
-        .map(|value| (v.ulPropTag, value))
-}
-
-/// Whether `left <relop> right` for two values of the same type, as a property restriction
-/// decides it.
-fn restriction_holds(tag: ULONG, left: PropValue, relop: ULONG, right: PropValue) -> bool {
-    let row = TableRow {
-        key: 0,
-        props: vec![(tag, left)],
-    };
-    Restriction::Property {
-        relop,
-        tag,
-        value: right,
-    }
-    .matches(&row, COMPARE_CODEPAGE)
-}
-
-fn relop_of(ord: std::cmp::Ordering, relop: ULONG) -> bool {
-    use std::cmp::Ordering::*;
-    match relop {
-        RELOP_LT => ord == Less,
-        RELOP_LE => ord != Greater,
-        RELOP_GT => ord == Greater,
-        RELOP_GE => ord != Less,
-        RELOP_EQ => ord == Equal,
-        RELOP_NE => ord != Equal,
-        _ => false,
-    }
-}
-
-/// The order of two values of one type that restrictions do not order: errors by their
-/// SCODE, `PT_NULL` and `PT_OBJECT` by the LONG they carry, anything else by its bits.
-///
-/// # Safety
-/// Both values must be readable.
-unsafe fn plain_order(a: &SPropValue, b: &SPropValue) -> std::cmp::Ordering {
-    // SAFETY: every member of the union is plain data; reading `l` and `li` of any value is
-    // defined.
-    unsafe {
-        match prop_type(a.ulPropTag) {
-            PT_ERROR | PT_NULL | PT_OBJECT => a.Value.l.cmp(&b.Value.l),
-            _ => a.Value.li.cmp(&b.Value.li),
-        }
-    }
-}
+// ===== comparisons (com::prop_compare) =====
 
 /// Whether two values satisfy `lpSPropValue1 <ulRelOp> lpSPropValue2`. Values of different
 /// types, `RELOP_RE` and unknown operators give FALSE.
@@ -721,32 +428,17 @@ pub unsafe extern "system" fn FPropCompareProp(
     lpSPropValue2: *mut SPropValue,
 ) -> BOOL {
     guard(0, || {
-        if lpSPropValue1.is_null() || lpSPropValue2.is_null() || ulRelOp > RELOP_NE {
+        if lpSPropValue1.is_null() || lpSPropValue2.is_null() {
             return 0;
         }
         // SAFETY: the caller's values are valid (at any alignment).
-        let (a, b) = unsafe {
-            (
+        BOOL::from(unsafe {
+            prop_compare::holds(
                 &lpSPropValue1.read_unaligned(),
+                ulRelOp,
                 &lpSPropValue2.read_unaligned(),
             )
-        };
-        let ty = prop_type(a.ulPropTag) & !MV_INSTANCE;
-        if ty != prop_type(b.ulPropTag) & !MV_INSTANCE {
-            return 0;
-        }
-        if matches!(ty, PT_ERROR | PT_NULL | PT_OBJECT) {
-            // SAFETY: both values are readable.
-            return BOOL::from(relop_of(unsafe { plain_order(a, b) }, ulRelOp));
-        }
-        // SAFETY: the caller's values are valid.
-        match unsafe { (model_value(a), model_value(b)) } {
-            (Some((tag, left)), Some((_, right))) => {
-                BOOL::from(restriction_holds(tag, left, ulRelOp, right))
-            }
-            // SAFETY: both values are readable.
-            _ => BOOL::from(relop_of(unsafe { plain_order(a, b) }, ulRelOp)),
-        }
+        })
     })
 }
 
@@ -760,43 +452,16 @@ pub unsafe extern "system" fn LPropCompareProp(
 ) -> LONG {
     guard(0, || {
         match (lpSPropValueA.is_null(), lpSPropValueB.is_null()) {
-            (true, true) => return 0,
-            (true, false) => return -1,
-            (false, true) => return 1,
-            (false, false) => {}
-        }
-        // SAFETY: the caller's values are valid (at any alignment).
-        let (a, b) = unsafe {
-            (
-                &lpSPropValueA.read_unaligned(),
-                &lpSPropValueB.read_unaligned(),
-            )
-        };
-        let (ta, tb) = (
-            prop_type(a.ulPropTag) & !MV_INSTANCE,
-            prop_type(b.ulPropTag) & !MV_INSTANCE,
-        );
-        if ta != tb {
-            return if ta < tb { -1 } else { 1 };
-        }
-        let sign = |o: std::cmp::Ordering| o as LONG;
-        if matches!(ta, PT_ERROR | PT_NULL | PT_OBJECT) {
-            // SAFETY: both values are readable.
-            return sign(unsafe { plain_order(a, b) });
-        }
-        // SAFETY: the caller's values are valid.
-        match unsafe { (model_value(a), model_value(b)) } {
-            (Some((tag, left)), Some((_, right))) => {
-                if restriction_holds(tag, left.clone(), RELOP_LT, right.clone()) {
-                    -1
-                } else if restriction_holds(tag, left, RELOP_EQ, right) {
-                    0
-                } else {
-                    1
-                }
-            }
-            // SAFETY: both values are readable.
-            _ => sign(unsafe { plain_order(a, b) }),
+            (true, true) => 0,
+            (true, false) => -1,
+            (false, true) => 1,
+            // SAFETY: the caller's values are valid (at any alignment).
+            (false, false) => unsafe {
+                prop_compare::order(
+                    &lpSPropValueA.read_unaligned(),
+                    &lpSPropValueB.read_unaligned(),
+                ) as LONG
+            },
         }
     })
 }
@@ -816,32 +481,13 @@ pub unsafe extern "system" fn FPropContainsProp(
             return 0;
         }
         // SAFETY: the caller's values are valid (at any alignment).
-        let (dst, src) = unsafe {
-            (
+        BOOL::from(unsafe {
+            prop_compare::contains(
                 &lpSPropValueDst.read_unaligned(),
                 &lpSPropValueSrc.read_unaligned(),
+                ulFuzzyLevel,
             )
-        };
-        let ty = prop_type(dst.ulPropTag);
-        if ty != prop_type(src.ulPropTag) || !matches!(ty, PT_STRING8 | PT_UNICODE | PT_BINARY) {
-            return 0;
-        }
-        // SAFETY: the caller's values are valid.
-        let (Some((tag, haystack)), Some((_, needle))) =
-            (unsafe { model_value(dst) }, unsafe { model_value(src) })
-        else {
-            return 0;
-        };
-        let row = TableRow {
-            key: 0,
-            props: vec![(tag, haystack)],
-        };
-        let r = Restriction::Content {
-            fuzzy: ulFuzzyLevel,
-            tag,
-            value: needle,
-        };
-        BOOL::from(r.matches(&row, COMPARE_CODEPAGE))
+        })
     })
 }
 
@@ -856,38 +502,10 @@ pub unsafe extern "system" fn FEqualNames(
         if lpName1.is_null() || lpName2.is_null() {
             return 0;
         }
-        // SAFETY: the caller's names are valid MAPINAMEIDs.
-        let (a, b) = unsafe { (&*lpName1, &*lpName2) };
-        // SAFETY: non-NULL GUID pointers of valid names are readable.
-        let same_guid = match (a.lpguid.is_null(), b.lpguid.is_null()) {
-            (true, true) => true,
-            (false, false) => unsafe { a.lpguid.read_unaligned() == b.lpguid.read_unaligned() },
-            _ => false,
-        };
-        if !same_guid || a.ulKind != b.ulKind {
-            return 0;
-        }
-        // SAFETY: the kind selects the union member; string names are terminated UTF-16.
-        let same = unsafe {
-            match a.ulKind {
-                MNID_ID => a.Kind.lID == b.Kind.lID,
-                MNID_STRING => {
-                    let (x, y) = (a.Kind.lpwstrName, b.Kind.lpwstrName);
-                    match (x.is_null(), y.is_null()) {
-                        (true, true) => true,
-                        (false, false) => {
-                            let (lx, ly) = (c_len(x), c_len(y));
-                            lx == ly
-                                && (0..lx)
-                                    .all(|i| x.add(i).read_unaligned() == y.add(i).read_unaligned())
-                        }
-                        _ => false,
-                    }
-                }
-                _ => false,
-            }
-        };
-        BOOL::from(same)
+        // SAFETY: the caller's names are valid MAPINAMEIDs (at any alignment).
+        BOOL::from(unsafe {
+            prop_compare::same_name(&lpName1.read_unaligned(), &lpName2.read_unaligned())
+        })
     })
 }
 

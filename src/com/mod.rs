@@ -14,6 +14,8 @@ pub mod marshal;
 pub mod names;
 pub mod object;
 pub mod packed_props;
+pub mod prop_compare;
+pub mod prop_helpers;
 pub mod scode;
 pub mod session;
 pub mod shells;

@@ -24,6 +24,7 @@
 use std::ffi::c_int;
 use std::mem::{offset_of, size_of};
 
+use super::mapimem::mapi_free_buffer;
 use super::marshal::c_len;
 use super::types::*;
 use crate::consts::*;
@@ -412,6 +413,30 @@ pub unsafe fn copy(values: &Values, dst: *mut u8, size: usize) -> Result<usize, 
         }
     }
     Ok(writer.at as usize - dst as usize)
+}
+
+/// `ScDupPropset`: packs the values into one block of exactly their size from `allocate`.
+/// A block whose copy fails (the caller's values changed since they were counted) is freed
+/// with `MAPIFreeBuffer` (which refuses, and so leaks, another allocator's block).
+///
+/// # Safety
+/// As [`count`]; `allocate` must return a block of the size asked for.
+pub unsafe fn duplicate(
+    values: &Values,
+    allocate: impl FnOnce(usize) -> Result<*mut u8, SCODE>,
+) -> Result<*mut u8, SCODE> {
+    // SAFETY: forwarded from the caller; the block holds the size counted.
+    unsafe {
+        let size = count_here(values)?;
+        let block = allocate(size)?;
+        match copy(values, block, size) {
+            Ok(_) => Ok(block),
+            Err(sc) => {
+                mapi_free_buffer(block.cast());
+                Err(sc)
+            }
+        }
+    }
 }
 
 /// `ScRelocProps`: rewrites, in place, the pointers of values that were packed into a block
