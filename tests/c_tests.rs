@@ -210,6 +210,11 @@ fn mapiutil_c() {
 }
 
 #[test]
+fn mapiutil_packed_c() {
+    compile_and_run("mapiutil_packed.c");
+}
+
+#[test]
 fn mapiutil_cpp() {
     compile_and_run("mapiutil_cpp.cpp");
 }

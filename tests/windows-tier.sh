@@ -151,9 +151,10 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 # cells pass under Wine with either header set (40 s with ours, 31 s with mingw-w64's),
 # 310 cells take 7 s.
 export IMSG_COPY_RECIPIENTS=1000 IMSG_MATRIX_MAX_BYTES=102400
-for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c abi_layout.c \
-    abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp copy_progress_cpp.cpp \
-    foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp widths.c stream_matrix.c; do
+for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c mapiutil_packed.c \
+    abi_layout.c abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp \
+    copy_progress_cpp.cpp foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp \
+    widths.c stream_matrix.c; do
     build_and_run ours "$src"
 done
 unset IMSG_COPY_RECIPIENTS
@@ -167,8 +168,8 @@ unset IMSG_COPY_RECIPIENTS
 #     IMAPITable in C++, and mingw-w64 declares ulUIParam as ULONG (SDK: ULONG_PTR) and
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.
-for src in roundtrip.c recipients.c named.c mapiutil.c api_errors_cpp.cpp foreign_storage_cpp.cpp \
-    named_cpp.cpp widths.c stream_matrix.c; do
+for src in roundtrip.c recipients.c named.c mapiutil.c mapiutil_packed.c api_errors_cpp.cpp \
+    foreign_storage_cpp.cpp named_cpp.cpp widths.c stream_matrix.c; do
     build_and_run mingw "$src"
 done
 unset IMSG_MATRIX_MAX_BYTES

@@ -82,7 +82,7 @@ pub unsafe extern "system" fn OpenStreamOnFile(
 ) -> HRESULT {
     // The stream's memory is ours: the allocators are not needed.
     let _ = (lpAllocateBuffer, lpFreeBuffer);
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppStream` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(lppStream) }) else {
             return MAPI_E_INVALID_PARAMETER;
@@ -109,7 +109,7 @@ pub unsafe extern "system" fn OpenStreamOnFileW(
 ) -> HRESULT {
     // The stream's memory is ours: the allocators are not needed.
     let _ = (lpAllocateBuffer, lpFreeBuffer);
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppStream` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(lppStream) }) else {
             return MAPI_E_INVALID_PARAMETER;

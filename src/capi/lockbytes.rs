@@ -172,7 +172,7 @@ pub unsafe extern "system" fn CreateILockBytesOnHGlobal(
     fDeleteOnRelease: BOOL,
     pplkbyt: *mut *mut ILockBytes,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `pplkbyt` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(pplkbyt) }) else {
             return E_INVALIDARG;
@@ -194,7 +194,7 @@ pub unsafe extern "system" fn GetHGlobalFromILockBytes(
     plkbyt: *mut ILockBytes,
     phglobal: *mut HGLOBAL,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `phglobal` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(phglobal) }) else {
             return E_INVALIDARG;
@@ -239,7 +239,7 @@ pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -269,7 +269,7 @@ pub unsafe extern "system" fn StgOpenStorageOnILockBytes(
 ) -> HRESULT {
     // Priority mode has no meaning here: nothing else has the lock-bytes open through us.
     let _ = pstgPriority;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -289,7 +289,7 @@ pub unsafe extern "system" fn StgOpenStorageOnILockBytes(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgIsStorageILockBytes(plkbyt: *mut ILockBytes) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: a non-NULL `plkbyt` is a live ILockBytes.
         let Some(lb) = (unsafe { lock_bytes_of(plkbyt) }) else {
             return STG_E_INVALIDPOINTER;
@@ -320,7 +320,7 @@ pub unsafe extern "system" fn CreateStreamOnHGlobal(
     fDeleteOnRelease: BOOL,
     ppstm: *mut *mut IStream,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstm` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstm) }) else {
             return E_INVALIDARG;
@@ -348,7 +348,7 @@ pub unsafe extern "system" fn GetHGlobalFromStream(
     pstm: *mut IStream,
     phglobal: *mut HGLOBAL,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `phglobal` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(phglobal) }) else {
             return E_INVALIDARG;
@@ -381,7 +381,9 @@ pub unsafe extern "system" fn GetHGlobalFromStream(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalAlloc(uFlags: UINT, dwBytes: SIZE_T) -> HGLOBAL {
-    guard(|| hglobal::alloc(uFlags, dwBytes) as HGLOBAL)
+    guard(std::ptr::null_mut(), || {
+        hglobal::alloc(uFlags, dwBytes) as HGLOBAL
+    })
 }
 
 /// Resizes a block (new bytes are zero). A movable block may move; a fixed one moves (and
@@ -394,7 +396,7 @@ pub unsafe extern "system" fn GlobalReAlloc(
     dwBytes: SIZE_T,
     uFlags: UINT,
 ) -> HGLOBAL {
-    guard(|| {
+    guard(std::ptr::null_mut(), || {
         let Some(h) = hglobal_handle(hMem) else {
             return std::ptr::null_mut();
         };
@@ -410,14 +412,14 @@ pub unsafe extern "system" fn GlobalReAlloc(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalSize(hMem: HGLOBAL) -> SIZE_T {
-    guard(|| hglobal::size(hMem as usize).unwrap_or(0))
+    guard(0, || hglobal::size(hMem as usize).unwrap_or(0))
 }
 
 /// The block's memory (a movable block stays put while locked); NULL for an unknown handle.
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalLock(hMem: HGLOBAL) -> *mut c_void {
-    guard(|| {
+    guard(std::ptr::null_mut(), || {
         hglobal::lock(hMem as usize)
             .map(|p| p.cast())
             .unwrap_or(std::ptr::null_mut())
@@ -428,7 +430,7 @@ pub unsafe extern "system" fn GlobalLock(hMem: HGLOBAL) -> *mut c_void {
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalUnlock(hMem: HGLOBAL) -> BOOL {
-    guard(|| match hglobal::unlock(hMem as usize) {
+    guard(0, || match hglobal::unlock(hMem as usize) {
         Some(n) if n > 0 => 1,
         _ => 0,
     })
@@ -438,7 +440,7 @@ pub unsafe extern "system" fn GlobalUnlock(hMem: HGLOBAL) -> BOOL {
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalFree(hMem: HGLOBAL) -> HGLOBAL {
-    guard(|| {
+    guard(hMem, || {
         if hMem.is_null() || hglobal::free(hMem as usize) {
             std::ptr::null_mut()
         } else {

@@ -536,7 +536,7 @@ pub unsafe extern "system" fn StgCreateDocfile(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -668,7 +668,7 @@ pub unsafe extern "system" fn StgCreateStorageEx(
 ) -> HRESULT {
     // Files get the process's default permissions.
     let _ = pSecurityDescriptor;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppObjectOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -707,7 +707,7 @@ pub unsafe extern "system" fn StgOpenStorageEx(
 ) -> HRESULT {
     // Files get the process's default permissions.
     let _ = pSecurityDescriptor;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppObjectOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -744,7 +744,7 @@ pub unsafe extern "system" fn StgOpenStorage(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -769,7 +769,7 @@ pub unsafe extern "system" fn StgOpenStorage(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgIsStorageFile(pwcsName: *const WCHAR) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: a non-NULL name is a terminated string.
         let name = match unsafe { wide_str(pwcsName) } {
             Ok(n) => n,
@@ -787,7 +787,7 @@ pub unsafe extern "system" fn StgIsStorageFile(pwcsName: *const WCHAR) -> HRESUL
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn WriteClassStg(pStg: *mut IStorage, rclsid: REFCLSID) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if pStg.is_null() || rclsid.is_null() {
             return E_INVALIDARG;
         }
@@ -802,7 +802,7 @@ pub unsafe extern "system" fn WriteClassStg(pStg: *mut IStorage, rclsid: REFCLSI
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ReadClassStg(pStg: *mut IStorage, pclsid: *mut CLSID) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if pStg.is_null() || pclsid.is_null() {
             return E_INVALIDARG;
         }
