@@ -63,6 +63,7 @@ pub mod tag {
     pub const PR_ATTACH_RENDERING: u32 = 0x3709_0102;
     pub const PR_RENDERING_POSITION: u32 = 0x370B_0003;
     pub const PR_ATTACH_TRANSPORT_NAME: u32 = 0x370C_001E;
+    pub const PR_ATTACH_LONG_FILENAME: u32 = 0x3707_001E;
 }
 use tag::*;
 
@@ -732,26 +733,18 @@ pub fn attachment_attributes(props: &[Prop], cp: u32) -> Vec<Attribute> {
     if let Some(d) = systime(props, PR_LAST_MODIFICATION_TIME) {
         put(att::ATTACH_MODIFY_DATE, d.to_vec());
     }
-    if let Some(s) = text(props, PR_ATTACH_FILENAME, cp) {
+    // Outlook puts the long name in attAttachTitle; the short one is then encapsulated.
+    if let Some(s) =
+        text(props, PR_ATTACH_LONG_FILENAME, cp).or_else(|| text(props, PR_ATTACH_FILENAME, cp))
+    {
         put(att::ATTACH_TITLE, sz(&s));
     }
     if let Some(b) = binary(props, PR_ATTACH_RENDERING) {
         put(att::ATTACH_META_FILE, b.to_vec());
     }
-    let method = long(props, PR_ATTACH_METHOD);
+    // An OLE object's storage is no legacy OLE 1 stream: it goes into attAttachment only.
     if let Some(b) = binary(props, PR_ATTACH_DATA_BIN) {
         put(att::ATTACH_DATA, b.to_vec());
-    } else if method == Some(ATTACH_OLE)
-        && let Some(Prop {
-            value:
-                Value::Object(Object {
-                    data: ObjectData::Bytes(b),
-                    ..
-                }),
-            ..
-        }) = props.iter().find(|p| p.tag == PR_ATTACH_DATA_OBJ)
-    {
-        put(att::ATTACH_DATA, b.clone());
     }
     if let Some(s) = text(props, PR_ATTACH_TRANSPORT_NAME, cp) {
         put(att::ATTACH_TRANSPORT_FILENAME, sz(&s));
