@@ -5,6 +5,7 @@
 
 pub mod nameid;
 pub mod tnef;
+mod tnef_formats;
 pub mod tnef_legacy;
 pub mod tnef_props;
 pub mod tnef_write;
