@@ -60,6 +60,14 @@ else
     skip "writer-conformance tier: readers not installed (sh tests/writer-conformance-setup.sh installs them)"
 fi
 
+if [ -x target/tnef-venv/bin/python ] && [ -f target/tnef-samples/one-file.tnef ] &&
+    command -v tnef >/dev/null 2>&1 && command -v ytnef >/dev/null 2>&1; then
+    step "TNEF oracles: our decoder and encoder against tnefparse, tnef and ytnef"
+    sh tests/tnef-conformance.sh
+else
+    skip "TNEF oracle tier: tools or samples not installed (sh tests/tnef-setup.sh installs them)"
+fi
+
 if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 && command -v wine >/dev/null 2>&1 &&
     rustup target list --installed 2>/dev/null | grep -q x86_64-pc-windows-gnu; then
     step "Windows tier: imessage.dll and the C tests under Wine, over Wine's own ole32"

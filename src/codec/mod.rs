@@ -4,6 +4,11 @@
 #![forbid(unsafe_code)]
 
 pub mod nameid;
+pub mod tnef;
+mod tnef_formats;
+pub mod tnef_legacy;
+pub mod tnef_props;
+pub mod tnef_write;
 pub mod values;
 
 use crate::consts::*;
