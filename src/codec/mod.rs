@@ -3,6 +3,7 @@
 //! real files show (`spec/msg-format.md` §14).
 #![forbid(unsafe_code)]
 
+pub mod compressed_rtf;
 pub mod nameid;
 pub mod values;
 
