@@ -5,6 +5,7 @@
 
 pub mod compressed_rtf;
 pub mod nameid;
+pub mod rtf_encap;
 pub mod values;
 
 use crate::consts::*;
