@@ -516,7 +516,7 @@ const NONE: u64 = u64::MAX;
 /// The spec picks the oldest of the longest matches; we look at this many candidates
 /// (newest first) per token, which covers every chain in ordinary RTF and bounds the work
 /// on degenerate input (a long run of one byte).
-const MAX_CHAIN: usize = 1024;
+const MAX_CHAIN: usize = 64;
 
 impl Encoder {
     fn new() -> Encoder {
@@ -590,6 +590,9 @@ impl Encoder {
         if len > best {
             (best_p, best) = (newest, len);
         }
+        if best == max {
+            return (best_p as usize & MASK, best);
+        }
         let key = (usize::from(input[0]) << 8) | usize::from(input[1]);
         let mut p = self.head[key];
         let mut walked = 0;
@@ -597,6 +600,10 @@ impl Encoder {
             let len = self.match_len(p, input, max);
             if len >= best {
                 (best_p, best) = (p, len);
+                if len == max {
+                    // Nothing is longer; an older equal match would only move the offset.
+                    break;
+                }
             }
             p = self.prev[p as usize & MASK];
             walked += 1;
