@@ -382,8 +382,10 @@ fn word_text(word: &[u8]) -> Option<&'static str> {
 }
 
 /// Walks the document, handing visible text to `out` as [MS-OXRTFEX] 2.2.3.2/2.2.3.3 say.
-/// In `html` mode only `\*\htmltag` content and text outside `\htmlrtf` count.
-fn extract(rtf: &[u8], html: bool) -> (String, u32) {
+/// In `html` mode `\*\htmltag` content counts too. Text inside `\htmlrtf` is left out when
+/// de-encapsulating (`deencap`: the spec's reader "MUST NOT copy" it) and kept when
+/// rendering RTF as a reader shows it (it is the RTF-only rendering of the content).
+fn extract(rtf: &[u8], html: bool, deencap: bool) -> (String, u32) {
     let mut fonts: Vec<(i32, u32)> = Vec::new();
     let mut ansicpg = 1252u32;
     let mut deff: Option<i32> = None;
@@ -416,7 +418,7 @@ fn extract(rtf: &[u8], html: bool) -> (String, u32) {
     };
     for t in Lexer::new(rtf) {
         // Whether text here reaches the output.
-        let shown = !g.htmlrtf
+        let shown = !(deencap && g.htmlrtf)
             && match g.dest {
                 Dest::HtmlTag => html,
                 Dest::Body => true,
@@ -577,7 +579,7 @@ pub fn deencapsulate(rtf: &[u8]) -> Option<Deencapsulated> {
         Kind::Text => false,
         Kind::Rtf => return None,
     };
-    let (content, codepage) = extract(rtf, html);
+    let (content, codepage) = extract(rtf, html, true);
     Some(Deencapsulated {
         kind,
         content,
@@ -589,7 +591,7 @@ pub fn deencapsulate(rtf: &[u8]) -> Option<Deencapsulated> {
 /// encapsulated HTML markup left out. This is what `PR_BODY` is derived from when only the
 /// RTF changed.
 pub fn rtf_to_text(rtf: &[u8]) -> String {
-    extract(rtf, false).0
+    extract(rtf, false, false).0
 }
 
 fn push_escaped(out: &mut Vec<u8>, text: &str, enc: &'static Encoding) {
@@ -693,8 +695,8 @@ pub fn encapsulate_html(html: &str, codepage: u32) -> Vec<u8> {
         } else if rest.starts_with('<') {
             let end = rest.find('>').map_or(rest.len(), |i| i + 1);
             (&rest[..end], true)
-        } else if rest.starts_with('&') {
-            let end = rest[1..]
+        } else if let Some(after) = rest.strip_prefix('&') {
+            let end = after
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
                 .map(|i| i + 1)
                 .filter(|&i| rest[i..].starts_with(';'))
@@ -789,6 +791,13 @@ mod tests {
         let rtf = b"{\\rtf1\\ansi\\ansicpg1251\\deff0{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}{\\f1\\fcharset204{\\*\\fname Arial;}Arial CYR;}}\r\n{\\*\\generator Riched20;}\\viewkind4\\uc1\\pard\\f0\\fs20 Sample {\\f1\\'c4} description\\par\r\n}";
         assert_eq!(deencapsulate(rtf), None);
         assert_eq!(rtf_to_text(rtf), "Sample \u{414} description\r\n");
+    }
+
+    #[test]
+    fn htmlrtf_text_is_shown_by_a_reader_but_not_deencapsulated() {
+        let rtf = b"{\\rtf1\\ansi\\fromtext {\\htmlrtf \\'e9t\\htmlrtf0 }been}";
+        assert_eq!(deencapsulate(rtf).unwrap().content, "been");
+        assert_eq!(rtf_to_text(rtf), "\u{e9}tbeen");
     }
 
     #[test]
