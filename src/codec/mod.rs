@@ -6,6 +6,7 @@
 pub mod compressed_rtf;
 pub mod nameid;
 pub mod rtf_encap;
+pub mod rtf_sync;
 pub mod values;
 
 use crate::consts::*;
