@@ -615,7 +615,12 @@ fn push_escaped(out: &mut Vec<u8>, text: &str, enc: &'static Encoding) {
                 let mut buf = [0u8; 4];
                 let s = c.encode_utf8(&mut buf);
                 let (bytes, _, unmappable) = enc.encode(s);
-                if !unmappable && bytes.len() == 1 {
+                // Only a byte that decodes back to `c`: Shift_JIS encodes U+00A5 as 0x5C,
+                // which reads back as a backslash.
+                if !unmappable
+                    && bytes.len() == 1
+                    && enc.decode_without_bom_handling(&bytes).0 == *s
+                {
                     out.extend_from_slice(format!("\\'{:02x}", bytes[0]).as_bytes());
                 } else {
                     let mut units = [0u16; 2];
@@ -798,6 +803,13 @@ mod tests {
         let rtf = b"{\\rtf1\\ansi\\fromtext {\\htmlrtf \\'e9t\\htmlrtf0 }been}";
         assert_eq!(deencapsulate(rtf).unwrap().content, "been");
         assert_eq!(rtf_to_text(rtf), "\u{e9}tbeen");
+    }
+
+    #[test]
+    fn characters_a_code_page_maps_lossily_go_as_unicode() {
+        // Shift_JIS (932) encodes U+00A5 as 0x5C, a backslash when read back.
+        let rtf = encapsulate_text("\u{a5}\u{203e}", 932);
+        assert_eq!(deencapsulate(&rtf).unwrap().content, "\u{a5}\u{203e}");
     }
 
     #[test]
