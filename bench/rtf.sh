@@ -5,8 +5,8 @@
 #
 #   sh bench/rtf.sh [CORPUS_DIR]     (default ../shared/corpus, or IMESSAGE_CORPUS)
 #
-# PyPI compressed-rtf comes from the conformance venv (tests/writer-conformance-setup.sh);
-# without it that row says so.
+# About 2 minutes, most of it one pass of PyPI compress. PyPI compressed-rtf comes from the
+# conformance venv (tests/writer-conformance-setup.sh); without it that row says so.
 set -eu
 cd "$(dirname "$0")/.."
 corpus=${1:-${IMESSAGE_CORPUS:-../shared/corpus}}
@@ -41,4 +41,4 @@ awk '
 $1 == "streams" { printf "%d streams, %d bytes of RTF (%d compressed)\n\n", $2, $3, $4;
                   printf "%-22s %10s\n", "", "MB/s"; next }
 $1 == "pypi-unavailable" { print "PyPI compressed-rtf: no conformance venv, not measured"; next }
-{ printf "%-22s %10.1f\n", $1, $2 / $3 / 1e6 }' "$dir/rust.txt"
+{ printf "%-22s %10.2f\n", $1, $2 / $3 / 1e6 }' "$dir/rust.txt"
