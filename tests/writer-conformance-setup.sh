@@ -27,5 +27,9 @@ target/conformance-venv/bin/python -c 'import extract_msg, olefile, aspose.email
 # compressed RTF into tests/rtf_oracle/expected.tsv, which tests/rtf_corpus.rs compares with.
 target/conformance-venv/bin/python -c 'import compressed_rtf, RTFDE' 2>/dev/null ||
     target/conformance-venv/bin/pip install --quiet compressed-rtf==1.0.7 rtfde==0.1.2.2
+# Outlook's PR_RTF_SYNC_* values from PyPI tnefparse's sample files (LGPL, so fetched, not
+# committed), for tests/rtf_sync.rs.
+[ -f target/rtf-sync-samples.tsv ] ||
+    target/conformance-venv/bin/python tests/rtf_oracle/tnef_sync_samples.py
 [ -d target/conformance-node/node_modules/@kenjiuno/msgreader ] ||
     npm install --silent --no-audit --no-fund --prefix target/conformance-node @kenjiuno/msgreader@1.28.0
