@@ -1,6 +1,8 @@
 //! Replays the fuzzers' saved inputs on stable: every file under
 //! `tests/fuzz_regressions/<target>/` goes through the same checks as `fuzz/fuzz_targets/`.
 
+#[path = "../fuzz/fuzz_targets/rtf_check.rs"]
+mod rtf_check;
 #[path = "../fuzz/fuzz_targets/tnef_check.rs"]
 mod tnef_check;
 
@@ -18,6 +20,11 @@ fn replay(target: &str, check: fn(&[u8])) {
     }
     assert!(n > 0, "no reproducers in {}", dir.display());
     println!("{target}: {n} inputs replayed");
+}
+
+#[test]
+fn rtf_reproducers() {
+    replay("rtf", rtf_check::check);
 }
 
 #[test]
