@@ -2,6 +2,8 @@
 //! shows (`spec/mapi-abi.md` §10.3).
 #![forbid(unsafe_code)]
 
+use std::collections::HashSet;
+
 use super::bag::{PropBag, Slot};
 use super::prop::{PropValue, prop_id, prop_type, tags::*};
 use crate::consts::*;
@@ -50,16 +52,31 @@ impl Recipients {
 
     /// A new row. Without a caller's `PR_INSTANCE_KEY` it gets one to store, as Outlook
     /// stores one in every recipient: its row id's 4 bytes, or the next value no other row
-    /// stores.
-    fn new_row(&mut self, values: Vec<(u32, PropValue)>) -> RecipientRow {
+    /// stores. `taken` holds the keys the rows store (kept up to date here), so adding n rows
+    /// costs O(n), not a scan of every row per new one.
+    fn new_row(
+        &mut self,
+        values: Vec<(u32, PropValue)>,
+        taken: &mut HashSet<Vec<u8>>,
+    ) -> RecipientRow {
         let mut props = PropBag::default();
         for (tag, value) in values {
             props.set(tag, Slot::Value(value));
         }
         let row_id = self.next_row_id;
-        if props.get(prop_id(PR_INSTANCE_KEY)).is_none() {
-            let key = self.free_key(row_id);
-            props.set(PR_INSTANCE_KEY, Slot::Value(PropValue::Binary(key)));
+        match stored_key(&props) {
+            Some(key) => {
+                taken.insert(key.to_vec());
+            }
+            None => {
+                let mut n = row_id;
+                while taken.contains(&n.to_le_bytes()[..]) {
+                    n = n.wrapping_add(1);
+                }
+                let key = n.to_le_bytes().to_vec();
+                taken.insert(key.clone());
+                props.set(PR_INSTANCE_KEY, Slot::Value(PropValue::Binary(key)));
+            }
         }
         self.next_row_id += 1;
         RecipientRow {
@@ -69,18 +86,18 @@ impl Recipients {
         }
     }
 
-    /// The 4 bytes of `from`, or of the next number, that no row stores as its key.
-    fn free_key(&self, from: u32) -> Vec<u8> {
-        let taken: std::collections::HashSet<&[u8]> = self
+    /// Appends a row for each entry.
+    fn add_rows(&mut self, entries: Vec<Vec<(u32, PropValue)>>) {
+        let mut taken: HashSet<Vec<u8>> = self
             .rows
             .iter()
-            .filter_map(|r| stored_key(&r.props))
+            .filter_map(|r| stored_key(&r.props).map(<[u8]>::to_vec))
             .collect();
-        let mut n = from;
-        while taken.contains(&n.to_le_bytes()[..]) {
-            n = n.wrapping_add(1);
+        self.rows.reserve(entries.len());
+        for entry in entries {
+            let row = self.new_row(without_row_id(entry), &mut taken);
+            self.rows.push(row);
         }
-        n.to_le_bytes().to_vec()
     }
 
     fn remove_row(&mut self, index: usize) {
@@ -132,20 +149,12 @@ impl Recipients {
         }
         match how {
             Modify::Replace => {
-                while !self.rows.is_empty() {
-                    self.remove_row(0);
-                }
-                for entry in entries {
-                    let row = self.new_row(without_row_id(entry));
-                    self.rows.push(row);
-                }
+                let old = std::mem::take(&mut self.rows);
+                self.removed
+                    .extend(old.into_iter().filter_map(|row| row.storage));
+                self.add_rows(entries);
             }
-            Modify::Add => {
-                for entry in entries {
-                    let row = self.new_row(without_row_id(entry));
-                    self.rows.push(row);
-                }
-            }
+            Modify::Add => self.add_rows(entries),
             Modify::Modify => {
                 for entry in entries {
                     let index = self.position(row_id_of(&entry).expect("checked"))?;
