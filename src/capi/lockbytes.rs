@@ -251,7 +251,10 @@ pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
         let Some(lb) = (unsafe { lock_bytes_of(plkbyt) }) else {
             return STG_E_INVALIDPOINTER;
         };
-        stg_out(&out, docfile::create_bytes(lb, grfMode, cfb::Version::V3))
+        stg_out(
+            &out,
+            docfile::create_bytes(lb, grfMode, crate::storage::Version::V3),
+        )
     })
 }
 
