@@ -238,3 +238,8 @@ fn copy_cpp() {
 fn lockbytes_cpp() {
     compile_and_run("lockbytes_cpp.cpp");
 }
+
+#[test]
+fn widths_c() {
+    compile_and_run("widths.c");
+}

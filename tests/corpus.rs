@@ -24,9 +24,9 @@
 //!   with the same map (one map per file). Named values (ids from 0x8000) are compared as
 //!   the ordinary properties they are, and counted apart in the summary.
 //!
-//! Properties are listed in the file's string width (`MsgFile` has one; the corpus has no
-//! embedded message whose width differs from its file's) and asked for with their stored
-//! type, so no conversion happens.
+//! Properties are listed in each message's own string width (`MsgFile::is_unicode`: an
+//! embedded message may differ from its file, though no corpus file has one that does)
+//! and asked for with their stored type, so no conversion happens.
 //!
 //! Differences that have a documented reason are listed, one line per file, object and tag
 //! (or per rule), in `tests/corpus-allowlist.txt`; a line that no file uses fails the test,
@@ -97,7 +97,7 @@ fn is_fuzzer_file(name: &str) -> bool {
 
 /// What one message or attachment answers to the property calls.
 struct ObservedProps {
-    /// `GetPropList` (with the file's own string width).
+    /// `GetPropList` (with the message's own string width).
     listed: Vec<u32>,
     /// `GetProps` by requested tag: the value, or the error kind.
     values: BTreeMap<u32, Result<PropValue, String>>,
@@ -108,7 +108,7 @@ struct ObservedProps {
     /// 8-bit string properties asked for as `PT_UNICODE` (what a `MAPI_UNICODE` caller
     /// gets), by their stored tag.
     as_unicode: BTreeMap<u32, Result<PropValue, String>>,
-    /// Where `GetProps(NULL)` (every property, the file's string width) disagrees with
+    /// Where `GetProps(NULL)` (every property, the message's string width) disagrees with
     /// `GetPropList` and the per-tag answers.
     all_props_disagree: Vec<String>,
 }
@@ -116,7 +116,7 @@ struct ObservedProps {
 /// What one message (top-level or embedded) answers.
 struct ObservedMessage {
     props: ObservedProps,
-    /// The file's string width (`MsgFile::is_unicode`).
+    /// The message's string width (`MsgFile::is_unicode`).
     unicode: bool,
     /// Deviations the reader noted for this message.
     warnings: Vec<String>,
@@ -154,7 +154,7 @@ struct DataHash {
 
 struct ObservedAttachment {
     props: ObservedProps,
-    /// The file's string width (`MsgFile::is_unicode`).
+    /// The message's string width (`MsgFile::is_unicode`).
     unicode: bool,
     /// `PR_ATTACH_DATA_BIN` read through `OpenProperty(IID_IStream)` when listed.
     data: Option<Result<DataHash, String>>,
@@ -179,7 +179,7 @@ enum ObjKind {
 }
 
 /// Reads the properties of `node`: the listed ones and every tag of `wanted`, each asked
-/// for with its exact type, with the string width `unicode` (the file's).
+/// for with its exact type, with the string width `unicode` (its message's).
 fn observe_props(
     file: &MsgFile,
     node: NodeId,
@@ -312,7 +312,7 @@ fn observe_message(
     dump: &Value,
     depth: usize,
 ) -> Result<ObservedMessage, String> {
-    let unicode = file.is_unicode();
+    let unicode = file.is_unicode(node);
     let props = observe_props(file, node, &dump_tags(dump), unicode, ObjKind::Message)?;
     let warnings = file
         .with(|st| Ok(st.message(node)?.warnings.clone()))
@@ -441,7 +441,7 @@ fn observe_attachment(
         .open_attach(message, num, false, false)
         .map_err(describe_err)?;
     let result = (|| {
-        let unicode = file.is_unicode();
+        let unicode = file.is_unicode(node);
         let wanted = dump.map(dump_tags).unwrap_or_default();
         let props = observe_props(file, node, &wanted, unicode, ObjKind::Attachment)?;
         let data = (props.listed.contains(&PR_ATTACH_DATA_BIN)
@@ -454,7 +454,7 @@ fn observe_attachment(
                     return Err(format!("not opened: deeper than {MAX_DEPTH}"));
                 }
                 let inner = file
-                    .open_embedded(node, false, false)
+                    .open_embedded(node, false, false, false)
                     .map_err(describe_err)?;
                 let observed = observe_message(
                     file,

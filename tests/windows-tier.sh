@@ -150,7 +150,7 @@ build_and_run() { # ours|mingw c-tests/SOURCE
 export IMSG_COPY_RECIPIENTS=1000
 for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c abi_layout.c \
     abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp foreign_storage_cpp.cpp \
-    mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp; do
+    mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp widths.c; do
     build_and_run ours "$src"
 done
 unset IMSG_COPY_RECIPIENTS
@@ -165,7 +165,7 @@ unset IMSG_COPY_RECIPIENTS
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.
 for src in roundtrip.c recipients.c named.c mapiutil.c api_errors_cpp.cpp foreign_storage_cpp.cpp \
-    named_cpp.cpp; do
+    named_cpp.cpp widths.c; do
     build_and_run mingw "$src"
 done
 

@@ -52,7 +52,7 @@ impl PropObject for AttachShell {
         let create = flags & MAPI_CREATE != 0;
         let modify = flags & MAPI_MODIFY != 0;
         Some(if *iid == IID_IMessage {
-            open_embedded(obj, create, modify)
+            open_embedded(obj, create, modify, flags & MAPI_UNICODE != 0)
         } else if *iid == IID_IStorage {
             obj.inner
                 .file
@@ -79,14 +79,19 @@ impl PropObject for AttachShell {
 }
 
 /// The embedded message of an attachment, as an `IMessage`; a second open returns the
-/// same object (the first open's access wins).
-fn open_embedded(obj: &ComObject<AttachShell>, create: bool, modify: bool) -> Result<*mut c_void> {
+/// same object (the first open's access wins). `unicode`: a new message stores Unicode.
+fn open_embedded(
+    obj: &ComObject<AttachShell>,
+    create: bool,
+    modify: bool,
+    unicode: bool,
+) -> Result<*mut c_void> {
     let a = &obj.inner;
     let mut open = a.embedded.lock();
     if let Some(existing) = open.upgrade() {
         return Ok(ComObject::arc_into_raw(existing));
     }
-    let node = a.file.open_embedded(a.node, create, modify)?;
+    let node = a.file.open_embedded(a.node, create, modify, unicode)?;
     let message = ComObject::new_arc(MessageShell::new(
         a.file.clone(),
         node,

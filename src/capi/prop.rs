@@ -14,7 +14,7 @@ use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
 use crate::model::names::NameFilter;
-use crate::model::prop::{PropValue, prop_type};
+use crate::model::prop::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
 
@@ -180,9 +180,20 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
         let (Some(out), Some(iid)) = (&out, iid) else {
             return Err(invalid("NULL interface id or out-parameter"));
         };
+        // MAPI_UNICODE: the string width of a new embedded message (model::message).
+        let unicode = if tag == PR_ATTACH_DATA_OBJ && iid == IID_IMessage {
+            MAPI_UNICODE
+        } else {
+            0
+        };
         unknown_flags(
             flags,
-            MAPI_MODIFY | MAPI_CREATE | MAPI_DEFERRED_ERRORS | STREAM_APPEND | MAPI_BEST_ACCESS,
+            MAPI_MODIFY
+                | MAPI_CREATE
+                | MAPI_DEFERRED_ERRORS
+                | STREAM_APPEND
+                | MAPI_BEST_ACCESS
+                | unicode,
         )?;
         if prop_type(tag) == PT_UNSPECIFIED {
             return Err(invalid("OpenProperty needs a property type in the tag"));
@@ -307,7 +318,7 @@ unsafe fn run_copy<T: PropObject>(
         src: obj.as_ptr(),
         message: T::IIDS.contains(&IID_IMessage),
         alloc: *m.alloc(),
-        unicode: m.file().is_unicode(),
+        unicode: m.file().is_unicode(m.node()),
         excluded_iids,
         // SAFETY: `iid` is NULL or a valid IID.
         iid: unsafe { iid.as_ref().copied() },

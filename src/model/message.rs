@@ -3,9 +3,11 @@
 //! changes back (DESIGN decision 8).
 //!
 //! Everything reachable from one top-level message (its recipients, attachments and
-//! embedded messages, at any depth) is one [`MsgFile`]: one lock, one string width, one
-//! named-property map. Each open message or attachment is a node of the file; COM objects
-//! hold the file plus the [`NodeId`] of their node, and close it on their last `Release`.
+//! embedded messages, at any depth) is one [`MsgFile`]: one lock, one named-property map.
+//! String width is per message ([`MessageState::unicode`]): an embedded message may store
+//! 8-bit strings inside a Unicode message, or the reverse (`spec/msg-format.md` §6).
+//! Each open message or attachment is a node of the file; COM objects hold the file plus
+//! the [`NodeId`] of their node, and close it on their last `Release`.
 //!
 //! Lock: a re-entrant mutex around the file's state. It is held across calls into the
 //! message's storage (so a caller's own `IStorage` may call back into the message on the same
@@ -75,6 +77,11 @@ pub struct Problem {
 /// Everything of a message that is saved: properties, recipients, attachments.
 #[derive(Clone, Debug, Default)]
 pub struct MessageState {
+    /// Whether the message stores strings as `PT_UNICODE` (else `PT_STRING8` in its code
+    /// page). Fixed when the message is made: read from what it stores, or for a new one
+    /// from `MAPI_UNICODE` (see [`MsgFile::open_embedded`]); strings of the other width
+    /// are converted into it when set. Its recipients and attachments share it.
+    pub unicode: bool,
     pub props: PropBag,
     pub counters: Counters,
     pub recipients: Recipients,
@@ -107,8 +114,6 @@ pub enum Object {
 pub struct FileState {
     /// Set by `CloseIMsgSession`: every later call fails with `MAPI_E_OBJECT_DELETED`.
     pub closed: bool,
-    /// Whether strings are stored as `PT_UNICODE` (else `PT_STRING8`).
-    pub unicode: bool,
     pub no_istg_commit: bool,
     /// The named-property map, one per file, shared by every message and attachment in it.
     pub names: NameMap,
@@ -182,6 +187,16 @@ impl FileState {
         strings::DEFAULT_CODEPAGE
     }
 
+    /// Whether a node stores strings as `PT_UNICODE`: its message's width (an attachment's
+    /// is its message's).
+    pub fn unicode(&self, node: NodeId) -> Result<bool> {
+        match self.nodes.get(node).and_then(|n| n.as_deref()) {
+            Some(Object::Message(m)) => Ok(m.state.unicode),
+            Some(Object::Attach(a)) => Ok(self.message(a.message)?.state.unicode),
+            None => Err(gone()),
+        }
+    }
+
     /// The bag of a message or attachment, with its kind and access.
     fn bag(&self, node: NodeId) -> Result<(&PropBag, ObjKind, bool)> {
         match self.nodes.get(node).and_then(|n| n.as_deref()) {
@@ -203,22 +218,9 @@ impl FileState {
         Ok((bag, kind))
     }
 
-    /// Strings in the file's width, from UTF-16.
-    fn string_value(&self, units: Vec<u16>, cp: u32) -> PropValue {
-        if self.unicode {
-            PropValue::Unicode(units)
-        } else {
-            PropValue::String8(strings::encode(cp, &units).unwrap_or_default())
-        }
-    }
-
-    fn string_type(&self) -> u32 {
-        if self.unicode { PT_UNICODE } else { PT_STRING8 }
-    }
-
     /// Properties computed for a node.
     fn computed(&self, node: NodeId) -> Result<Vec<Computed>> {
-        let unicode = self.unicode;
+        let unicode = self.unicode(node)?;
         match self.nodes.get(node).and_then(|n| n.as_deref()) {
             Some(Object::Message(m)) => {
                 let mut out = vec![Computed::fixed(
@@ -299,13 +301,22 @@ impl FileState {
                     Ok(PropValue::Unicode(u)) => Some(u),
                     _ => None,
                 });
-        let ty = self.string_type();
+        // In the message's own width, as it would store them.
+        let ty = if state.unicode {
+            PT_UNICODE
+        } else {
+            PT_STRING8
+        };
         for (tag, list) in [PR_DISPLAY_TO_W, PR_DISPLAY_CC_W, PR_DISPLAY_BCC_W]
             .into_iter()
             .zip(lists)
         {
             let tag = change_type(tag, ty);
-            let value = self.string_value(list, cp);
+            let value = if state.unicode {
+                PropValue::Unicode(list)
+            } else {
+                PropValue::String8(strings::encode(cp, &list).unwrap_or_default())
+            };
             out.push(if state.recipients.touched {
                 Computed::fixed(tag, value)
             } else {
@@ -408,10 +419,13 @@ impl MsgFile {
             &mut EAGER_BUDGET.clone(),
             &mut warnings,
         )?;
+        let state = MessageState {
+            unicode: detect_unicode(&state.props).unwrap_or(unicode),
+            ..state
+        };
         let names = read_name_map(storage.as_ref(), &mut warnings);
         let mut file = FileState {
             closed: false,
-            unicode: detect_unicode(&state.props).unwrap_or(unicode),
             no_istg_commit,
             names,
             nodes: Vec::new(),
@@ -468,8 +482,13 @@ impl MsgFile {
         std::mem::take(&mut state.nodes)
     }
 
-    pub fn is_unicode(&self) -> bool {
-        self.state.lock().borrow().unicode
+    /// Whether the message or attachment `node` stores strings as `PT_UNICODE` (false for
+    /// a closed node).
+    pub fn is_unicode(&self, node: NodeId) -> bool {
+        self.state
+            .lock()
+            .try_borrow()
+            .is_ok_and(|st| st.unicode(node).unwrap_or(false))
     }
 
     /// Forgets a node whose COM object was released: an attachment's unsaved changes, an
@@ -541,7 +560,7 @@ impl MsgFile {
 
     pub fn set_props(&self, node: NodeId, values: Vec<(u32, PropValue)>) -> Result<Vec<Problem>> {
         self.with(|st| {
-            let unicode = st.unicode;
+            let unicode = st.unicode(node)?;
             let cp = st.codepage(node);
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
@@ -724,7 +743,7 @@ impl MsgFile {
     /// Stores what was written through a property stream as the property's value.
     pub fn set_from_stream(&self, node: NodeId, tag: u32, content: Blob) -> Result<()> {
         self.with(|st| {
-            let unicode = st.unicode;
+            let unicode = st.unicode(node)?;
             let cp = st.codepage(node);
             let (bag, _) = st.bag_mut(node)?;
             let ty = prop_type(tag);
@@ -782,7 +801,7 @@ impl MsgFile {
             }
         };
         self.with(|st| {
-            let unicode = st.unicode;
+            let unicode = st.unicode(node)?;
             let cp = st.codepage(node);
             let m = st.message_mut(node)?;
             if !m.writable {
@@ -823,8 +842,8 @@ impl MsgFile {
     pub fn table_rows(&self, node: NodeId, kind: TableKind) -> Result<Arc<Rows>> {
         self.with(|st| {
             let cp = st.codepage(node);
-            let unicode = st.unicode;
             let m = st.message_mut(node)?;
+            let unicode = m.state.unicode;
             let (index, version) = match kind {
                 TableKind::Recipients => (0, m.state.recipients.version),
                 TableKind::Attachments => (1, m.state.attachments.version),
@@ -961,17 +980,43 @@ impl MsgFile {
     }
 
     /// Opens (or with `create`, creates) the message embedded in an attachment.
-    pub fn open_embedded(&self, attach: NodeId, create: bool, modify: bool) -> Result<NodeId> {
+    ///
+    /// Its string width: an existing message keeps the one it stores (else its parent's);
+    /// a new one is Unicode with `unicode` (`MAPI_UNICODE` given to `OpenProperty`), else
+    /// takes its parent's.
+    pub fn open_embedded(
+        &self,
+        attach: NodeId,
+        create: bool,
+        modify: bool,
+        unicode: bool,
+    ) -> Result<NodeId> {
         self.with(|st| {
             let a = st.attach(attach)?;
             if (create || modify) && !a.writable {
                 return Err(read_only("attachment"));
             }
             let (message, num) = (a.message, a.num);
+            let parent_unicode = st.message(message)?.state.unicode;
             // Deviations seen while reading it (an embedded message read from its storage).
             let mut warnings = Vec::new();
             let (state, storage) = if create {
-                (MessageState::default(), None)
+                // It replaces what the attachment held: its storage is made afresh at save,
+                // so nothing of the old message (streams, recipients, attachments) stays.
+                if let Some(slot) = st
+                    .message_mut(message)?
+                    .state
+                    .attachments
+                    .slots
+                    .get_mut(&num)
+                {
+                    slot.handles.object = None;
+                }
+                let state = MessageState {
+                    unicode: unicode || parent_unicode,
+                    ..MessageState::default()
+                };
+                (state, None)
             } else {
                 match &a.working.object {
                     AttachObject::Message(state) => {
@@ -986,12 +1031,13 @@ impl MsgFile {
                     }
                     AttachObject::Stored if is_embedded_message(&a.working.props) => {
                         let handle = object_storage(st, message, num, false)?;
-                        let state = read_message_state(
+                        let mut state = read_message_state(
                             &handle,
                             HeaderKind::Embedded,
                             &mut EAGER_BUDGET.clone(),
                             &mut warnings,
                         )?;
+                        state.unicode = detect_unicode(&state.props).unwrap_or(parent_unicode);
                         (state, Some(handle))
                     }
                     _ => {
@@ -1305,7 +1351,6 @@ fn materialize_message_props(st: &mut FileState, node: NodeId) -> Result<()> {
 }
 
 fn save_top_level(st: &mut FileState, node: NodeId) -> Result<()> {
-    let unicode = st.unicode;
     let no_commit = st.no_istg_commit;
     if !st.message(node)?.writable {
         return Err(read_only("message"));
@@ -1313,7 +1358,7 @@ fn save_top_level(st: &mut FileState, node: NodeId) -> Result<()> {
     materialize_message_props(st, node)?;
     let m = st.message_mut(node)?;
     let storage = m.storage.clone().ok_or_else(gone)?;
-    write_message_state(&mut m.state, &storage, HeaderKind::TopLevel, unicode)?;
+    write_message_state(&mut m.state, &storage, HeaderKind::TopLevel)?;
     m.state.recipients.touched = false;
     m.state.attachments.touched = false;
     write_name_map(storage.as_ref(), &st.names)?;
@@ -1632,7 +1677,7 @@ mod tests {
             )],
         )
         .unwrap();
-        let e1 = file.open_embedded(a1, true, true).unwrap();
+        let e1 = file.open_embedded(a1, true, true, false).unwrap();
         file.set_props(e1, vec![(SUBJECT, unicode("middle"))])
             .unwrap();
         file.modify_recipients(e1, 0, vec![name("Dee", MAPI_BCC)])
@@ -1646,7 +1691,7 @@ mod tests {
             )],
         )
         .unwrap();
-        let e2 = file.open_embedded(a2, true, true).unwrap();
+        let e2 = file.open_embedded(a2, true, true, false).unwrap();
         file.set_props(e2, vec![(SUBJECT, unicode("inner"))])
             .unwrap();
         for node in [e2, a2, e1, a1] {
@@ -1697,7 +1742,7 @@ mod tests {
         );
         assert_eq!(long(&file, a0, PR_ATTACH_NUM), Some(n0 as i32));
         let a1 = file.open_attach(top, n1, false, false).unwrap();
-        let e1 = file.open_embedded(a1, false, false).unwrap();
+        let e1 = file.open_embedded(a1, false, false, false).unwrap();
         assert_eq!(text(&file, e1, SUBJECT), "middle");
         assert_eq!(text(&file, e1, PR_DISPLAY_BCC_W), "Dee");
         let inner_rows = file.table_rows(e1, TableKind::Attachments).unwrap();
@@ -1705,7 +1750,7 @@ mod tests {
         let a2 = file
             .open_attach(e1, inner_rows.rows[0].key, false, false)
             .unwrap();
-        let e2 = file.open_embedded(a2, false, false).unwrap();
+        let e2 = file.open_embedded(a2, false, false, false).unwrap();
         assert_eq!(text(&file, e2, SUBJECT), "inner");
         assert_eq!(
             long(&file, top, PR_MESSAGE_FLAGS).map(|f| f as u32 & MSGFLAG_HASATTACH),
@@ -1730,7 +1775,7 @@ mod tests {
             )],
         )
         .unwrap();
-        let e = file.open_embedded(a, true, true).unwrap();
+        let e = file.open_embedded(a, true, true, false).unwrap();
         file.set_props(e, vec![(PR_SUBJECT_W, unicode("inner"))])
             .unwrap();
         for node in [e, a, top] {
@@ -1761,7 +1806,7 @@ mod tests {
         let root = open_file(&path, STGM_READ | STGM_TRANSACTED).unwrap();
         let (file, top) = MsgFile::open(root, false, false).unwrap();
         let a = file.open_attach(top, num, false, false).unwrap();
-        let e = file.open_embedded(a, false, false).unwrap();
+        let e = file.open_embedded(a, false, false, false).unwrap();
         assert_eq!(text(&file, e, PR_SUBJECT_W), "inner");
         let warnings = file.with(|st| Ok(st.message(e)?.warnings.clone())).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -13,3 +13,5 @@ pub mod recipients;
 mod save;
 pub mod strings;
 pub mod table;
+#[cfg(test)]
+mod width_tests;

@@ -33,12 +33,15 @@ fn ignore_missing(r: Result<()>) -> Result<()> {
 /// Writes a message into `storage` (the root for the top-level message, an attachment's
 /// `__substg1.0_3701000D` for an embedded one): its recipients, its attachments (embedded
 /// messages first, at any depth), then its property stream with the header's counters.
+/// Each message is written in its own width (`state.unicode`): the bag holds its strings
+/// in that width, and a Unicode message (and each of its attachments) gets
+/// `STORE_UNICODE_OK` in `PR_STORE_SUPPORT_MASK`, as Outlook writes it.
 pub(crate) fn write_message_state(
     state: &mut MessageState,
     storage: &Arc<dyn Storage>,
     kind: HeaderKind,
-    unicode: bool,
 ) -> Result<()> {
+    let unicode = state.unicode;
     if unicode && state.props.get(prop_id(PR_STORE_SUPPORT_MASK)).is_none() {
         let mask = PropValue::Long(support_mask(true) as i32);
         state
@@ -143,6 +146,7 @@ fn balanced_order(n: usize) -> Vec<usize> {
 
 /// Attachments are saved as `__attach_version1.0_#N`, N their attachment number, visited
 /// in [`balanced_order`] so that the storages they create keep a plain tree shallow.
+/// `unicode` is the width of the message holding them; an embedded message has its own.
 fn write_attachments(
     attachments: &mut Attachments,
     storage: &Arc<dyn Storage>,
@@ -190,7 +194,7 @@ fn write_attachments(
                 }
             };
             slot.handles.object = Some(object.clone());
-            write_message_state(message, &object, HeaderKind::Embedded, unicode)?;
+            write_message_state(message, &object, HeaderKind::Embedded)?;
             object.commit(STGC_DEFAULT)?;
         }
         if unicode
@@ -228,6 +232,15 @@ pub(crate) fn write_bag(
     counters: &Counters,
 ) -> Result<()> {
     for stale in bag.stale_streams() {
+        // An object property set again (a new embedded message or OLE object) keeps its
+        // storage: write_attachments has just written it.
+        let object_kept = prop_type(stale.tag) == PT_OBJECT
+            && bag
+                .get(prop_id(stale.tag))
+                .is_some_and(|e| matches!(e.slot, Slot::Object { .. }));
+        if object_kept {
+            continue;
+        }
         for name in values::stream_names(stale.tag, stale.indexed) {
             match storage.destroy_element(&name) {
                 Ok(()) => {}

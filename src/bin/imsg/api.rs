@@ -933,9 +933,11 @@ impl Message {
 }
 
 impl Attach {
-    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)`, read-only or created.
-    pub fn open_embedded(&self, create: bool) -> Result<Message> {
-        let flags = if create { MAPI_CREATE | MAPI_MODIFY } else { 0 };
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)`, read-only or created (a created
+    /// one Unicode with `unicode`, else in its parent's width).
+    pub fn open_embedded(&self, create: bool, unicode: bool) -> Result<Message> {
+        let flags = if create { MAPI_CREATE | MAPI_MODIFY } else { 0 }
+            | if create && unicode { MAPI_UNICODE } else { 0 };
         let mut p = null_mut();
         // SAFETY: live attachment; library IID; `p` writable.
         let hr = unsafe {

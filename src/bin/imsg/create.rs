@@ -79,15 +79,16 @@ fn message_of(doc: &Value) -> Result<&Value, CreateError> {
 }
 
 /// Whether the spec's message is Unicode: `STORE_UNICODE_OK` in its
-/// `PR_STORE_SUPPORT_MASK`, else the width of its first string property, else Unicode.
-fn spec_is_unicode(msg: &Value) -> bool {
+/// `PR_STORE_SUPPORT_MASK`, else the width of its first string property; `None` when it
+/// says neither.
+fn spec_width(msg: &Value) -> Option<bool> {
     let props = msg["properties"].as_object();
     let mask_key = format!("0x{PR_STORE_SUPPORT_MASK:08X}");
     if let Some(mask) = props
         .and_then(|p| p.get(&mask_key))
         .and_then(|e| e["value"].as_i64())
     {
-        return mask as u32 & STORE_UNICODE_OK != 0;
+        return Some(mask as u32 & STORE_UNICODE_OK != 0);
     }
     props
         .into_iter()
@@ -100,7 +101,6 @@ fn spec_is_unicode(msg: &Value) -> bool {
                 _ => None,
             },
         )
-        .unwrap_or(true)
 }
 
 pub fn parse_tag(s: &str) -> Option<u32> {
@@ -130,7 +130,7 @@ pub fn create_from_value(
     sources: &Sources,
 ) -> Result<Vec<String>, CreateError> {
     let spec = message_of(doc)?;
-    let unicode = spec_is_unicode(spec);
+    let unicode = spec_width(spec).unwrap_or(true);
     let stg = api::create_storage_file(
         out,
         STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE | STGM_SHARE_EXCLUSIVE,
@@ -587,7 +587,17 @@ impl Builder<'_> {
             }
         }
         if let Some(emb) = spec.get("embedded_message") {
-            let inner = attach.open_embedded(true)?;
+            // A new embedded message is Unicode with MAPI_UNICODE, else its parent's width:
+            // an 8-bit one inside a Unicode message cannot be made through the API.
+            let parent = crate::dump::message_width(msg)?.unwrap_or(true);
+            let unicode = spec_width(emb).unwrap_or(parent);
+            if parent && !unicode {
+                self.note(
+                    &here,
+                    "an 8-bit embedded message inside a Unicode message cannot be made through the API; made Unicode",
+                );
+            }
+            let inner = attach.open_embedded(true, unicode)?;
             self.fill(&inner, emb, &format!("{here}/__substg1.0_3701000D"))?;
             if emb.get("unexpected_entries").is_some() {
                 self.note(

@@ -2,10 +2,11 @@
 //! through the library's C API.
 //!
 //! Where each part comes from:
-//! - properties of messages and attachments: `GetPropList`, `GetProps` (in the file's
-//!   string width, so values come as stored, and with `MAPI_UNICODE` for the decoded text
-//!   of 8-bit strings), `GetAttribIMsgOnIStg` for `flags`, values too large for
-//!   `GetProps` and attachment data through `OpenProperty(IID_IStream)`;
+//! - properties of messages and attachments: `GetPropList`, `GetProps` (in the message's
+//!   own string width, `STORE_UNICODE_OK` in its `PR_STORE_SUPPORT_MASK`, so values come
+//!   as stored, and with `MAPI_UNICODE` for the decoded text of 8-bit strings),
+//!   `GetAttribIMsgOnIStg` for `flags`, values too large for `GetProps` and attachment
+//!   data through `OpenProperty(IID_IStream)`;
 //! - recipients: the rows of `GetRecipientTable` with every column
 //!   (`QueryColumns(TBL_ALL_COLUMNS)`); a table row has no `PROPATTR_*` flags, so their
 //!   `flags` are read from the recipient storage's property stream through `IStorage`;
@@ -94,7 +95,7 @@ impl From<ApiError> for DumpError {
 
 /// State shared while one file is dumped.
 pub struct Dumper<'a> {
-    /// The file's string width (the library keeps one per file).
+    /// The string width of the message being dumped (each message has its own).
     unicode: bool,
     /// `"<guid>:id:0x..."` / `"<guid>:name:..."` by property id.
     named: BTreeMap<u32, String>,
@@ -195,12 +196,20 @@ pub fn dump_file(path: &str, blobs: &mut BlobStore) -> Result<Value, DumpError> 
     result
 }
 
-/// The file's string width: `STORE_UNICODE_OK` in `PR_STORE_SUPPORT_MASK`; without
-/// that property, the width of the first string property the root's property stream
-/// lists (what the library itself decides by); else 8-bit.
+/// A message's string width: `STORE_UNICODE_OK` in its `PR_STORE_SUPPORT_MASK`.
+pub fn message_width(msg: &Message) -> Result<Option<bool>, ApiError> {
+    Ok(match msg.get_props(&[PR_STORE_SUPPORT_MASK], 0)?.first() {
+        Some((_, PVal::I4(mask))) => Some(*mask as u32 & STORE_UNICODE_OK != 0),
+        _ => None,
+    })
+}
+
+/// The top-level message's string width: [`message_width`]; without that property, the
+/// width of the first string property the root's property stream lists (what the library
+/// itself decides by); else 8-bit.
 fn file_width(msg: &Message, stg: &Storage) -> Result<bool, ApiError> {
-    if let Some((_, PVal::I4(mask))) = msg.get_props(&[PR_STORE_SUPPORT_MASK], 0)?.first() {
-        return Ok(*mask as u32 & STORE_UNICODE_OK != 0);
+    if let Some(unicode) = message_width(msg)? {
+        return Ok(unicode);
     }
     let bytes = stg.open_stream(ROOT_PROPS)?.read_all()?;
     Ok(property_stream_entries(&bytes, 32)
@@ -867,8 +876,15 @@ impl Dumper<'_> {
                 Raw::default()
             }
         };
-        match attach.open_embedded(false) {
-            Ok(emsg) => Some(self.message(&emsg, &raw, Some(cp), &here, depth + 1)),
+        match attach.open_embedded(false, false) {
+            Ok(emsg) => {
+                // An embedded message may store the other width than its parent.
+                let outer = self.unicode;
+                self.unicode = message_width(&emsg).ok().flatten().unwrap_or(outer);
+                let dumped = self.message(&emsg, &raw, Some(cp), &here, depth + 1);
+                self.unicode = outer;
+                Some(dumped)
+            }
             Err(e) => {
                 self.warn(&here, e);
                 None
