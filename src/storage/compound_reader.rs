@@ -620,4 +620,178 @@ mod tests {
         assert_eq!(entry_name(&e), "__b");
         assert_eq!(entry_name(&[0u8; ENTRY_LEN]), "_");
     }
+
+    // ===== hostile files (issue 14): each ends in a clear error or the readable part =====
+
+    use std::time::{Duration, Instant};
+
+    use crate::consts::*;
+    use crate::error::ErrorKind;
+    use crate::storage::docfile::{create_file, open_file};
+    use crate::storage::{Blob, Storage};
+
+    /// A small version-3 file: a 20,000-byte stream (FAT chain), a 100-byte stream (mini
+    /// stream) and a storage holding one more stream.
+    fn sample() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.msg");
+        let rw = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
+        let root = create_file(&path, rw | STGM_CREATE, Version::V3).unwrap();
+        let big: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        root.write_stream("big", &Blob::from_vec(big)).unwrap();
+        root.write_stream("small", &Blob::from_vec(vec![7; 100]))
+            .unwrap();
+        let sub = root.create_storage("sub", rw).unwrap();
+        sub.write_stream("inner", &Blob::from_vec(vec![9; 10]))
+            .unwrap();
+        drop(sub);
+        root.commit(STGC_DEFAULT).unwrap();
+        drop(root);
+        let bytes = std::fs::read(&path).unwrap();
+        (dir, path, bytes)
+    }
+
+    /// The byte offset of the directory entry named `name`.
+    fn entry_at(file: &[u8], name: &str) -> usize {
+        let units: Vec<u8> = name.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        (HEADER_LEN..file.len())
+            .step_by(ENTRY_LEN)
+            .find(|&at| {
+                file[at..].starts_with(&units)
+                    && u16_at(file, at + 0x40) as usize == units.len() + 2
+            })
+            .unwrap_or_else(|| panic!("no entry {name}"))
+    }
+
+    fn put32(file: &mut [u8], at: usize, v: u32) {
+        file[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// The byte offset of the FAT entry of sector `s` (the first FAT sector only).
+    fn fat_entry(file: &[u8], s: u32) -> usize {
+        (u32_at(file, 0x4C) as usize + 1) * 512 + 4 * s as usize
+    }
+
+    /// Opens `bytes` and reads every stream: the names and lengths read, or the error.
+    fn read_all(
+        path: &std::path::Path,
+        bytes: &[u8],
+    ) -> std::result::Result<Vec<(String, usize)>, Error> {
+        std::fs::write(path, bytes).unwrap();
+        let started = Instant::now();
+        let root = open_file(path, STGM_READ | STGM_SHARE_DENY_WRITE)?;
+        let mut out = Vec::new();
+        fn walk(s: &dyn Storage, prefix: &str, out: &mut Vec<(String, usize)>) -> Result<()> {
+            for e in s.elements()? {
+                let name = format!("{prefix}{}", e.name);
+                match e.kind {
+                    crate::storage::ElementKind::Stream => {
+                        out.push((name, s.read_stream(&e.name, 1 << 32)?.len()));
+                    }
+                    crate::storage::ElementKind::Storage => {
+                        let sub = s.open_storage(&e.name, STGM_READ | STGM_SHARE_EXCLUSIVE)?;
+                        walk(sub.as_ref(), &format!("{name}/"), out)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        walk(root.as_ref(), "", &mut out)?;
+        assert!(started.elapsed() < Duration::from_secs(5));
+        Ok(out)
+    }
+
+    fn corrupt_kind(r: std::result::Result<Vec<(String, usize)>, Error>) -> ErrorKind {
+        r.expect_err("refused").kind
+    }
+
+    #[test]
+    fn hostile_files_give_the_readable_part_or_a_clear_error() {
+        let (_dir, path, good) = sample();
+        let whole = read_all(&path, &good).unwrap();
+        assert_eq!(
+            whole,
+            [
+                ("big".to_string(), 20_000),
+                ("small".to_string(), 100),
+                ("sub/inner".to_string(), 10)
+            ]
+        );
+        let big = entry_at(&good, "big");
+        let start = u32_at(&good, big + 0x74);
+
+        // A stream size of 4 GiB over a chain of 40 sectors: the stream claims no more than
+        // the file holds, and reads as far as its chain goes.
+        let mut f = good.clone();
+        put32(&mut f, big + 0x78, 0xFFFF_FFFF);
+        let got = read_all(&path, &f).unwrap();
+        let big_len = got.iter().find(|(n, _)| n == "big").unwrap().1;
+        assert!((20_000..=f.len()).contains(&big_len), "{big_len}");
+
+        // A FAT loop: the stream's second sector leads back to its first.
+        let mut f = good.clone();
+        let second = u32_at(&good, fat_entry(&good, start));
+        put32(&mut f, fat_entry(&good, second), start);
+        let got = read_all(&path, &f).unwrap();
+        assert!(got.iter().any(|(n, l)| n == "big" && *l <= 20_000));
+
+        // A FAT entry pointing past the end of the file ends the chain there.
+        let mut f = good.clone();
+        put32(&mut f, fat_entry(&good, start), 0x00FF_FFFF);
+        let got = read_all(&path, &f).unwrap();
+        assert!(got.iter().any(|(n, l)| n == "big" && *l <= 20_000));
+
+        // Sibling and child links that lead back to the root or to themselves: every
+        // element is listed once.
+        let mut f = good.clone();
+        let small = entry_at(&good, "small");
+        put32(&mut f, small + 0x44, 0);
+        put32(
+            &mut f,
+            small + 0x48,
+            ((small - HEADER_LEN) / ENTRY_LEN) as u32,
+        );
+        let sub = entry_at(&good, "sub");
+        put32(&mut f, sub + 0x4C, 0);
+        let got = read_all(&path, &f).unwrap();
+        let mut names: Vec<_> = got.iter().map(|(n, _)| n.as_str()).collect();
+        names.dedup();
+        assert_eq!(names.len(), got.len(), "{got:?}");
+        assert!(
+            names.contains(&"big") && names.contains(&"small"),
+            "{got:?}"
+        );
+
+        // Sector sizes of 2^20 (the largest any reader takes; the directory is then past
+        // the end of this small file) and 2^21: refused as damaged.
+        for shift in [20u16, 21, 0, 5] {
+            let mut f = good.clone();
+            f[0x1E..0x20].copy_from_slice(&shift.to_le_bytes());
+            assert_eq!(
+                corrupt_kind(read_all(&path, &f)),
+                ErrorKind::StgDocfileCorrupt
+            );
+        }
+
+        // The directory's first sector past the end of the file.
+        let mut f = good.clone();
+        put32(&mut f, 0x30, 0x7FFF_FFFF);
+        assert_eq!(
+            corrupt_kind(read_all(&path, &f)),
+            ErrorKind::StgDocfileCorrupt
+        );
+
+        // Cut short in the middle of the last sector, and at every sector: no panic, the
+        // readable part or a clear error.
+        for cut in (HEADER_LEN..good.len())
+            .step_by(512)
+            .chain([good.len() - 100])
+        {
+            if let Err(e) = read_all(&path, &good[..cut]) {
+                assert_eq!(e.kind, ErrorKind::StgDocfileCorrupt, "cut at {cut}: {e}");
+            }
+        }
+        let got = read_all(&path, &good[..good.len() - 100]).unwrap();
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
 }
