@@ -20,9 +20,9 @@ use crate::com::vtbl::IStorage;
 use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::copy::Exclusions;
 #[cfg(not(windows))]
 use crate::storage::docfile;
+use crate::storage::element_copy::Exclusions;
 use crate::storage::{ElementKind, ElementStat, Storage, Version};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
@@ -280,7 +280,7 @@ unsafe extern "system" fn copy_to(
         }
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
+        crate::storage::element_copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
         Ok(S_OK)
     })
 }
@@ -311,7 +311,7 @@ unsafe extern "system" fn move_element_to(
         };
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::move_element(
+        crate::storage::element_copy::move_element(
             obj.inner.storage.as_ref(),
             &name,
             dest.as_ref(),

@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use super::Version;
 use super::blob::{Blob, ReadAt};
+use super::byte_arrays::{Image, LockBytes};
 pub use super::compound_reader::SIGNATURE;
 use super::compound_reader::{CompoundFile, FileSource};
 pub use super::doc_storage::DocStorage;
-use super::lockbytes::{Image, LockBytes};
 use super::publish;
 pub use super::publish::remove_stale_temps;
 use super::share;
@@ -722,7 +722,7 @@ mod tests {
 
     #[test]
     fn compound_files_live_in_lock_bytes() {
-        use super::super::lockbytes::VecLockBytes;
+        use super::super::byte_arrays::VecLockBytes;
         let lb = Arc::new(VecLockBytes::new(Vec::new()));
         let root =
             create_bytes(lb.clone(), RW | STGM_CREATE | STGM_TRANSACTED, Version::V4).unwrap();
@@ -797,7 +797,7 @@ mod tests {
     /// the error comes back and the lock-bytes holds the previous compound file.
     #[test]
     fn a_failing_lock_bytes_keeps_its_previous_content() {
-        use super::super::lockbytes::tests::Faulty;
+        use super::super::byte_arrays::tests::Faulty;
         let lb = Arc::new(Faulty::new(Vec::new(), 0, u64::MAX));
         let root = create_bytes(lb.clone(), RW | STGM_CREATE, Version::V3).unwrap();
         write_version(root.as_ref(), 1);

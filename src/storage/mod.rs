@@ -10,15 +10,15 @@
 #![forbid(unsafe_code)]
 
 pub mod blob;
+pub mod byte_arrays;
 mod compound_reader;
 mod compound_writer;
-pub mod copy;
 mod doc_storage;
 mod doc_stream;
 pub mod docfile;
+pub mod element_copy;
 pub mod element_names;
-pub mod filestream;
-pub mod lockbytes;
+pub mod plain_file_stream;
 mod publish;
 mod share;
 mod transaction;

@@ -19,10 +19,10 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::Version;
+use super::byte_arrays::{self, IMAGE_IN_MEMORY, Image, LockBytes};
 use super::compound_reader::{CompoundFile, FileSource};
 use super::compound_writer::{Layout, write_tree};
 use super::faults;
-use super::lockbytes::{self, IMAGE_IN_MEMORY, Image, LockBytes};
 use super::share::ShareGuard;
 use super::tree::{DirNode, content_size};
 use crate::error::{Error, ErrorKind, Result, err};
@@ -290,7 +290,7 @@ pub fn publish_bytes(
     old: &Image,
 ) -> Result<(Image, Arc<CompoundFile>, Layout)> {
     let (new, layout) = build_image(tree, version)?;
-    lockbytes::publish_image(lb, &new, old)?;
+    byte_arrays::publish_image(lb, &new, old)?;
     let file = CompoundFile::open_header(Arc::new(new.clone()), new.len())?;
     file.set_mini_stream(layout.mini_stream.0, layout.mini_stream.1);
     Ok((new, Arc::new(file), layout))

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::Version;
+use super::byte_arrays::{Image, LockBytes};
 use super::compound_writer::version_for;
 use super::element_names::Key;
-use super::lockbytes::{Image, LockBytes};
 use super::publish;
 use super::share::ShareGuard;
 use super::tree::{self, DirNode, ElementId, Node, dir_mut, reverted};
