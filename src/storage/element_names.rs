@@ -54,11 +54,27 @@ impl Key {
 
 impl Ord for Key {
     fn cmp(&self, other: &Key) -> std::cmp::Ordering {
-        if self.0.is_ascii() && other.0.is_ascii() {
-            let a = self.0.bytes().map(|b| b.to_ascii_uppercase());
-            return a.cmp(other.0.bytes().map(|b| b.to_ascii_uppercase()));
+        // Names in one storage share long prefixes (`__substg1.0_`, `__recip_version1.0_#`),
+        // and lookups compare many of them: skip the bytes both have alike first. Up to the
+        // first difference both hold the same characters, so the rest compares the same.
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let from = (0..=same)
+            .rev()
+            .find(|&i| self.0.is_char_boundary(i))
+            .unwrap_or(0);
+        let (a, b) = (&a[from..], &b[from..]);
+        if a.is_ascii() && b.is_ascii() {
+            for (x, y) in a.iter().zip(b) {
+                let (x, y) = (x.to_ascii_uppercase(), y.to_ascii_uppercase());
+                if x != y {
+                    return x.cmp(&y);
+                }
+            }
+            return a.len().cmp(&b.len());
         }
-        self.0.chars().map(upper).cmp(other.0.chars().map(upper))
+        let (a, b) = (&self.0[from..], &other.0[from..]);
+        a.chars().map(upper).cmp(b.chars().map(upper))
     }
 }
 
@@ -106,5 +122,43 @@ mod tests {
         assert!(validate("a/b").is_err());
         assert!(validate(&"x".repeat(32)).is_err());
         assert!(validate(&"x".repeat(31)).is_ok());
+    }
+
+    /// The order skips the bytes two names share and agrees with comparing every
+    /// character's upper case, also where the names differ inside a multi-byte character.
+    #[test]
+    fn the_order_is_that_of_the_upper_cased_names() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "b",
+            "__substg1.0_0037001F",
+            "__substg1.0_0037001f",
+            "__substg1.0_0E1D001F",
+            "__recip_version1.0_#00000000",
+            "__recip_version1.0_#0000000A",
+            "aé",
+            "aÉ",
+            "aè",
+            "ae",
+            "af",
+            "straße",
+            "STRASSE",
+            "日本",
+            "日付",
+            "ǅ",
+            "ǆ",
+            "a\u{10000}",
+            "a\u{10001}",
+        ];
+        for x in names {
+            for y in names {
+                let reference = x.chars().map(upper).cmp(y.chars().map(upper));
+                assert_eq!(Key::new(x).cmp(&Key::new(y)), reference, "{x:?} {y:?}");
+            }
+        }
     }
 }
