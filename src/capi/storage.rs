@@ -21,9 +21,11 @@ use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 #[cfg(not(windows))]
+use crate::storage::Version;
+#[cfg(not(windows))]
 use crate::storage::docfile;
 use crate::storage::element_copy::Exclusions;
-use crate::storage::{ElementKind, ElementStat, Storage, Version};
+use crate::storage::{ElementKind, ElementStat, Storage};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
     QueryInterface: object::query_interface::<StorageShell>,
