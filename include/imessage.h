@@ -1364,7 +1364,7 @@ HRESULT GetHGlobalFromILockBytes(ILockBytes *plkbyt, HGLOBAL *phglobal);
  `CreateILockBytesOnHGlobal` or the caller's own implementation. A lock-bytes holding
  bytes needs `STGM_CREATE`; transacted, its content is replaced at the root's first
  `Commit`. Commits build the whole new file first, then write it (see
- `src/storage/lockbytes.rs`).
+ `src/storage/byte_arrays.rs`).
  */
 HRESULT StgCreateDocfileOnILockBytes(ILockBytes *plkbyt,
                                      DWORD grfMode,

@@ -23,8 +23,8 @@ use crate::com::types::*;
 use crate::com::vtbl::{ILockBytes, ILockBytesVtbl, IStorage, IStream, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind};
+use crate::storage::byte_arrays::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 use crate::storage::docfile::{self, SIGNATURE};
-use crate::storage::lockbytes::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 
 static LOCKBYTES_VTBL: ILockBytesVtbl = ILockBytesVtbl {
     QueryInterface: object::query_interface::<LockBytesShell>,
@@ -230,7 +230,7 @@ fn stg_out(
 /// `CreateILockBytesOnHGlobal` or the caller's own implementation. A lock-bytes holding
 /// bytes needs `STGM_CREATE`; transacted, its content is replaced at the root's first
 /// `Commit`. Commits build the whole new file first, then write it (see
-/// `src/storage/lockbytes.rs`).
+/// `src/storage/byte_arrays.rs`).
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
@@ -251,7 +251,10 @@ pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
         let Some(lb) = (unsafe { lock_bytes_of(plkbyt) }) else {
             return STG_E_INVALIDPOINTER;
         };
-        stg_out(&out, docfile::create_bytes(lb, grfMode, cfb::Version::V3))
+        stg_out(
+            &out,
+            docfile::create_bytes(lb, grfMode, crate::storage::Version::V3),
+        )
     })
 }
 

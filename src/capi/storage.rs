@@ -20,9 +20,11 @@ use crate::com::vtbl::IStorage;
 use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::copy::Exclusions;
+#[cfg(not(windows))]
+use crate::storage::Version;
 #[cfg(not(windows))]
 use crate::storage::docfile;
+use crate::storage::element_copy::Exclusions;
 use crate::storage::{ElementKind, ElementStat, Storage};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
@@ -280,7 +282,7 @@ unsafe extern "system" fn copy_to(
         }
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
+        crate::storage::element_copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
         Ok(S_OK)
     })
 }
@@ -311,7 +313,7 @@ unsafe extern "system" fn move_element_to(
         };
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::move_element(
+        crate::storage::element_copy::move_element(
             obj.inner.storage.as_ref(),
             &name,
             dest.as_ref(),
@@ -545,7 +547,7 @@ pub unsafe extern "system" fn StgCreateDocfile(
             return STG_E_INVALIDPARAMETER;
         }
         // SAFETY: a non-NULL name is a terminated string.
-        match unsafe { create_docfile(pwcsName, grfMode, cfb::Version::V3) } {
+        match unsafe { create_docfile(pwcsName, grfMode, Version::V3) } {
             Ok(storage) => {
                 let hr = created_scode(&storage);
                 out.set(new_storage(storage).cast());
@@ -575,7 +577,7 @@ fn created_scode(storage: &docfile::DocStorage) -> HRESULT {
 unsafe fn create_docfile(
     name: *const WCHAR,
     mode: DWORD,
-    version: cfb::Version,
+    version: Version,
 ) -> std::result::Result<Arc<docfile::DocStorage>, HRESULT> {
     let path = if name.is_null() {
         let file = tempfile::Builder::new()
@@ -613,7 +615,7 @@ unsafe fn storage_ex_args(
     options: *const STGOPTIONS,
     riid: REFIID,
     creating: bool,
-) -> std::result::Result<Option<cfb::Version>, HRESULT> {
+) -> std::result::Result<Option<Version>, HRESULT> {
     // SAFETY: `riid` is NULL or valid.
     let iid = unsafe { riid.as_ref() }.ok_or(STG_E_INVALIDPOINTER)?;
     match stgfmt {
@@ -638,8 +640,8 @@ unsafe fn storage_ex_args(
             return Err(STG_E_INVALIDPARAMETER);
         }
         match sector {
-            512 => Some(cfb::Version::V3),
-            4096 => Some(cfb::Version::V4),
+            512 => Some(Version::V3),
+            4096 => Some(Version::V4),
             _ => return Err(STG_E_INVALIDPARAMETER),
         }
     };
@@ -675,7 +677,7 @@ pub unsafe extern "system" fn StgCreateStorageEx(
         };
         // SAFETY: the options and the IID are NULL or the caller's valid structures.
         let version = match unsafe { storage_ex_args(stgfmt, grfAttrs, pStgOptions, riid, true) } {
-            Ok(v) => v.unwrap_or(cfb::Version::V3),
+            Ok(v) => v.unwrap_or(Version::V3),
             Err(hr) => return hr,
         };
         // SAFETY: a non-NULL name is a terminated string.

@@ -1667,7 +1667,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tree.msg");
         let rw = STGM_READWRITE | STGM_TRANSACTED;
-        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let root = create_file(&path, rw | STGM_CREATE, crate::storage::Version::V3).unwrap();
         let (file, top) = MsgFile::open(root, true, false).unwrap();
         file.set_props(top, vec![(SUBJECT, unicode("outer"))])
             .unwrap();
@@ -1800,7 +1800,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("embedded.msg");
         let rw = STGM_READWRITE | STGM_TRANSACTED;
-        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let root = create_file(&path, rw | STGM_CREATE, crate::storage::Version::V3).unwrap();
         let (file, top) = MsgFile::open(root, true, false).unwrap();
         let (num, a) = file.create_attach(top).unwrap();
         file.set_props(

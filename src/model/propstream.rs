@@ -355,7 +355,7 @@ mod tests {
         /// A new message (Unicode unless `ansi`), its file and top node.
         fn create(&self, unicode: bool) -> (Arc<MsgFile>, NodeId) {
             let mode = STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE;
-            let root = create_file(&self.path, mode, cfb::Version::V3).unwrap();
+            let root = create_file(&self.path, mode, crate::storage::Version::V3).unwrap();
             MsgFile::open(root, unicode, false).unwrap()
         }
 
