@@ -10,7 +10,7 @@
 //! a file's at once by [`remove_stale_temps`].
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -220,7 +220,9 @@ pub fn remove_stale_temps(path: &Path) -> usize {
 
 /// Leftovers found in each directory the first time this process committed a file there,
 /// by the name of the file they were written for.
-type Listings = HashMap<PathBuf, HashMap<String, Vec<PathBuf>>>;
+/// B-trees, not hash maps: a hash table is reached through a pointer into its middle, which
+/// valgrind reports as a possible leak at exit for this process-lifetime static.
+type Listings = BTreeMap<PathBuf, BTreeMap<String, Vec<PathBuf>>>;
 static LISTED: Mutex<Option<Listings>> = Mutex::new(None);
 
 /// Removes the leftovers of `path` that were there when this process first committed a
@@ -231,7 +233,7 @@ fn sweep_once(path: &Path) {
     let candidates = {
         let mut listed = LISTED.lock();
         let listing = listed
-            .get_or_insert_with(HashMap::new)
+            .get_or_insert_with(BTreeMap::new)
             .entry(dir.clone())
             .or_insert_with(|| list_leftovers(&dir));
         listing.remove(&file_name).unwrap_or_default()
@@ -241,8 +243,8 @@ fn sweep_once(path: &Path) {
     }
 }
 
-fn list_leftovers(dir: &Path) -> HashMap<String, Vec<PathBuf>> {
-    let mut out: HashMap<String, Vec<PathBuf>> = HashMap::new();
+fn list_leftovers(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name();
