@@ -14,7 +14,7 @@ use crate::com::vtbl::IAttachVtbl;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
-use crate::model::prop::{prop_id, prop_type, tags::PR_ATTACH_DATA_OBJ};
+use crate::types::prop_value::{prop_id, prop_type, tags::PR_ATTACH_DATA_OBJ};
 
 static ATTACH_VTBL: IAttachVtbl = crate::mapi_prop_vtbl!(IAttachVtbl, AttachShell {});
 

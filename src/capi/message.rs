@@ -15,8 +15,8 @@ use crate::com::vtbl::{IMessageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
-use crate::model::prop::{PropValue, prop_id, prop_type, tags::*};
 use crate::model::table::TableKind;
+use crate::types::prop_value::{PropValue, prop_id, prop_type, tags::*};
 
 static MESSAGE_VTBL: IMessageVtbl = crate::mapi_prop_vtbl!(
     IMessageVtbl,

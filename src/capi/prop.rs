@@ -15,9 +15,9 @@ use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
 use crate::model::names::NameFilter;
-use crate::model::prop::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
+use crate::types::prop_value::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
 
 /// An object with properties in a message file.
 pub trait PropObject: Class {
@@ -360,7 +360,7 @@ unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::Ha
     }
     Ok(Some(
         tags.iter()
-            .map(|&t| crate::model::prop::prop_id(t))
+            .map(|&t| crate::types::prop_value::prop_id(t))
             .collect(),
     ))
 }

@@ -540,10 +540,10 @@ pub(super) mod tests {
     use crate::com::guids::{IID_IMessage, IID_IUnknown};
     use crate::com::mapimem;
     use crate::com::scode::scode_of;
-    use crate::model::prop::PropValue;
-    use crate::model::prop::tags::*;
     use crate::model::table::{TOO_COMPLEX, TableRow};
     use crate::storage::docfile::create_file;
+    use crate::types::prop_value::PropValue;
+    use crate::types::prop_value::tags::*;
 
     thread_local! {
         static FAKE: RefCell<Option<Rows>> = const { RefCell::new(None) };

@@ -15,7 +15,7 @@ pub mod tnef_write;
 pub mod values;
 
 use crate::consts::*;
-use crate::model::prop::{PropValue, is_known_type, is_stream_type, prop_id, prop_type};
+use crate::types::prop_value::{PropValue, is_known_type, is_stream_type, prop_id, prop_type};
 
 pub const PROPERTIES_STREAM: &str = "__properties_version1.0";
 pub const NAMEID_STORAGE: &str = "__nameid_version1.0";

@@ -16,10 +16,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::MAX_WARNINGS;
-use crate::model::names::{
+use crate::types::prop_name::{
     FIRST_NAMED_ID, LAST_NAMED_ID, Name, NameKind, NamedEntry, PS_MAPI, PS_PUBLIC_STRINGS,
 };
-use crate::model::prop::Guid;
+use crate::types::prop_value::Guid;
 
 pub const GUID_STREAM: &str = "__substg1.0_00020102";
 pub const ENTRY_STREAM: &str = "__substg1.0_00030102";
@@ -242,7 +242,7 @@ pub fn parse(guids: &[u8], entries: &[u8], strings: &[u8]) -> (Vec<NamedEntry>, 
             w.push(|| {
                 format!(
                     "named property {} mapped twice (entries {first} and {k})",
-                    crate::model::names::describe(&name)
+                    crate::types::prop_name::describe(&name)
                 )
             });
         } else {
@@ -287,7 +287,7 @@ impl Sets {
 /// next 4-byte boundary (zero padding, none after the last), and one 8-byte record per
 /// entry in its hash bucket, in entry order; empty buckets are not written.
 pub fn build(entries: &[NamedEntry]) -> NameIdStreams {
-    debug_assert!(entries.len() <= crate::model::names::MAX_NAMES);
+    debug_assert!(entries.len() <= crate::types::prop_name::MAX_NAMES);
     let mut sets = Sets::default();
     let mut out = NameIdStreams::default();
     let mut buckets = BTreeMap::<u32, Vec<u8>>::new();
@@ -383,7 +383,8 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::model::names::{NameMap, PS_INTERNET_HEADERS, ole_guid};
+    use crate::model::names::NameMap;
+    use crate::types::prop_name::{PS_INTERNET_HEADERS, ole_guid};
 
     const PSETID_COMMON: Guid = ole_guid(0x0006_2008);
     const PSETID_ADDRESS: Guid = ole_guid(0x0006_2004);
@@ -691,7 +692,7 @@ mod tests {
     }
 
     fn guid_text(g: &Guid) -> String {
-        let d = crate::model::names::describe(&Name::id(*g, 0));
+        let d = crate::types::prop_name::describe(&Name::id(*g, 0));
         d.split(':').next().unwrap().to_string()
     }
 

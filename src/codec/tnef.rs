@@ -17,8 +17,8 @@ use std::io::Read;
 
 use super::tnef_props;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::names::{Name, ole_guid};
-use crate::model::prop::{Guid, PropValue};
+use crate::types::prop_name::{Name, ole_guid};
+use crate::types::prop_value::{Guid, PropValue};
 
 /// The first four bytes of every TNEF stream (`TNEF_SIGNATURE` 0x223E9F78, little-endian).
 pub const TNEF_SIGNATURE: u32 = 0x223E_9F78;
@@ -258,7 +258,7 @@ impl Tnef {
     /// through its code page. Strings are kept as bytes everywhere else, so a caller can
     /// choose another page.
     pub fn decode_text(&self, bytes: &[u8]) -> Result<String> {
-        let units = crate::model::strings::decode(self.codepage(), bytes)?;
+        let units = crate::types::codepage::decode(self.codepage(), bytes)?;
         Ok(String::from_utf16_lossy(&units))
     }
 

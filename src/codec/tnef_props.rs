@@ -17,8 +17,8 @@ use super::tnef::{
 use super::tnef_write;
 use super::values::{string8_from_bytes, utf16_from_bytes};
 use crate::consts::*;
-use crate::model::names::{FIRST_NAMED_ID, Name, NameKind};
-use crate::model::prop::{Guid, PropValue, prop_id, prop_type};
+use crate::types::prop_name::{FIRST_NAMED_ID, Name, NameKind};
+use crate::types::prop_value::{Guid, PropValue, prop_id, prop_type};
 
 /// Where a list stopped making sense.
 #[derive(Debug)]
@@ -419,7 +419,7 @@ fn write_prop(p: &Prop, out: &mut Vec<u8>) {
         let name = p
             .name
             .clone()
-            .unwrap_or(Name::id(crate::model::names::PS_PUBLIC_STRINGS, 0));
+            .unwrap_or(Name::id(crate::types::prop_name::PS_PUBLIC_STRINGS, 0));
         out.extend_from_slice(&name.guid);
         match &name.kind {
             NameKind::Id(lid) => {

@@ -4,7 +4,7 @@ use super::*;
 use crate::codec::tnef_legacy::{self as legacy, Message, Mode, tag::*};
 use crate::codec::tnef_write::{self, record, write};
 use crate::consts::*;
-use crate::model::names::{Name, PS_PUBLIC_STRINGS, ole_guid};
+use crate::types::prop_name::{Name, PS_PUBLIC_STRINGS, ole_guid};
 
 fn u16s(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use super::attachments::{AttachObject, AttachSlot, AttachState, Attachments};
 use super::bag::{PropBag, Slot, Stored};
 use super::message::{EAGER_LIMIT, GETPROPS_LIMIT, MessageState};
-use super::prop::{prop_type, tags::*};
 use super::recipients::{RecipientRow, Recipients};
 use crate::codec::nameid;
 use crate::codec::{self, Entry, EntryBody, HeaderKind, values};
 use crate::consts::*;
 use crate::error::{ErrorKind, Result};
+use crate::types::prop_value::{prop_type, tags::*};
 
 use super::names::NameMap;
 use crate::storage::{ElementKind, ElementStat, Storage};
@@ -433,10 +433,10 @@ mod tests {
     use super::*;
     use crate::codec::Counters;
     use crate::model::bag::DEFAULT_FLAGS;
-    use crate::model::prop::PropValue;
-    use crate::model::prop::prop_id;
     use crate::storage::Blob;
     use crate::storage::docfile::create_file;
+    use crate::types::prop_value::PropValue;
+    use crate::types::prop_value::prop_id;
 
     const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
 

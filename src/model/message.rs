@@ -24,8 +24,7 @@ use parking_lot::ReentrantMutex;
 use super::attachments::{AttachNode, AttachObject, AttachState, Attachments};
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
 use super::load::{EAGER_BUDGET, detect_unicode, read_message_state, read_name_map};
-use super::names::{IdsFromNames, Name, NameFilter, NameMap};
-use super::prop::{PropValue, change_type, is_known_type, prop_id, prop_type, tags::*};
+use super::names::{IdsFromNames, NameFilter, NameMap};
 pub(crate) use super::props::convert_value;
 use super::props::{
     Computed, ObjKind, access_props, adjust_width, convert_stream, default_message_flags, get_one,
@@ -35,12 +34,16 @@ use super::props::{
 use super::propstream::{OpenStream, OpenStreams};
 use super::recipients::{Modify, Recipients};
 use super::save::{write_message_state, write_name_map};
-use super::strings;
 use super::table::{Rows, TableKind, TableRow};
 use crate::codec::{self, Counters, HeaderKind, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::storage::{Blob, Storage};
+use crate::types::codepage;
+use crate::types::prop_name::Name;
+use crate::types::prop_value::{
+    PropValue, change_type, is_known_type, prop_id, prop_type, tags::*,
+};
 
 /// Value streams up to this size are read when a message is opened; larger values stay in
 /// the storage until asked for.
@@ -187,7 +190,7 @@ impl FileState {
                 None => None,
             };
         }
-        strings::DEFAULT_CODEPAGE
+        codepage::DEFAULT_CODEPAGE
     }
 
     /// Whether a node stores strings as `PT_UNICODE`: its message's width (an attachment's
@@ -337,7 +340,7 @@ impl FileState {
             let value = if state.unicode {
                 PropValue::Unicode(list)
             } else {
-                PropValue::String8(strings::encode(cp, &list).unwrap_or_default())
+                PropValue::String8(codepage::encode(cp, &list).unwrap_or_default())
             };
             out.push(if state.recipients.touched {
                 Computed::fixed(tag, value)
@@ -390,17 +393,17 @@ fn attach_size(props: &PropBag) -> u64 {
 /// `PR_MESSAGE_LOCALE_ID`; `None` when they name none.
 fn codepage_of(props: &PropBag) -> Option<u32> {
     let long = |tag| props.long(tag).map(|v| v as u32);
-    if let Some(cp) = long(PR_MESSAGE_CODEPAGE).filter(|&cp| strings::is_supported(cp)) {
+    if let Some(cp) = long(PR_MESSAGE_CODEPAGE).filter(|&cp| codepage::is_supported(cp)) {
         return Some(cp);
     }
     // The Internet code page describes the body as it came over the wire; real files
     // declare UTF-8 or ISO-2022-JP over Windows-page bytes (nonUnicodeCP932.msg).
-    if let Some(cp) =
-        long(PR_INTERNET_CPID).filter(|&cp| strings::is_ansi_page(cp) && strings::is_supported(cp))
+    if let Some(cp) = long(PR_INTERNET_CPID)
+        .filter(|&cp| codepage::is_ansi_page(cp) && codepage::is_supported(cp))
     {
         return Some(cp);
     }
-    long(PR_MESSAGE_LOCALE_ID).and_then(strings::codepage_of_locale)
+    long(PR_MESSAGE_LOCALE_ID).and_then(codepage::codepage_of_locale)
 }
 
 /// A 16-byte key unique to this process and moment, for `PR_RECORD_KEY`.

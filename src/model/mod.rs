@@ -6,12 +6,10 @@ pub mod bag;
 mod load;
 pub mod message;
 pub mod names;
-pub mod prop;
 pub mod props;
 pub mod propstream;
 pub mod recipients;
 mod save;
-pub mod strings;
 pub mod table;
 #[cfg(test)]
 mod width_tests;

@@ -4,12 +4,12 @@
 
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
 use super::message::{CONVERT_LIMIT, GETPROPS_LIMIT, PropOut};
-use super::prop::{PropValue, change_type, prop_id, prop_type, tags::*};
-use super::strings;
 use crate::codec::values;
 use crate::consts::*;
 use crate::error::{ErrorKind, Result, err};
 use crate::storage::Blob;
+use crate::types::codepage;
+use crate::types::prop_value::{PropValue, change_type, prop_id, prop_type, tags::*};
 
 /// `PR_STORE_SUPPORT_MASK` as Outlook writes it for Unicode messages.
 const UNICODE_SUPPORT_MASK: u32 = 0x0004_0E79;
@@ -225,16 +225,16 @@ pub(crate) fn is_string(ty: u32) -> bool {
 pub(crate) fn convert_value(value: PropValue, ty: u32, cp: u32) -> Result<PropValue> {
     use PropValue::*;
     Ok(match (value, ty) {
-        (String8(s), PT_UNICODE) => Unicode(strings::decode(cp, &s)?),
-        (Unicode(s), PT_STRING8) => String8(strings::encode(cp, &s)?),
+        (String8(s), PT_UNICODE) => Unicode(codepage::decode(cp, &s)?),
+        (Unicode(s), PT_STRING8) => String8(codepage::encode(cp, &s)?),
         (MvString8(v), PT_MV_UNICODE) => MvUnicode(
             v.iter()
-                .map(|s| strings::decode(cp, s))
+                .map(|s| codepage::decode(cp, s))
                 .collect::<Result<_>>()?,
         ),
         (MvUnicode(v), PT_MV_STRING8) => MvString8(
             v.iter()
-                .map(|s| strings::encode(cp, s))
+                .map(|s| codepage::encode(cp, s))
                 .collect::<Result<_>>()?,
         ),
         (v, _) => v,

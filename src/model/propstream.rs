@@ -332,9 +332,9 @@ mod tests {
     use super::*;
     use crate::codec;
     use crate::model::message::PropOut;
-    use crate::model::prop::{PropValue, tags::*};
     use crate::storage::Storage;
     use crate::storage::docfile::{create_file, open_file};
+    use crate::types::prop_value::{PropValue, tags::*};
 
     const RTF: u32 = 0x1009_0102; // PR_RTF_COMPRESSED
     const PR_HTML: u32 = 0x1013_0102;

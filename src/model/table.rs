@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::prop::PropValue;
+use crate::types::prop_value::PropValue;
 
 /// Which rows a table shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,11 +50,11 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::message::PropOut;
-use super::prop::{change_type, is_known_type, prop_id, prop_type};
 use super::props::{adjust_width, convert_value, is_string, value_out};
-use super::strings;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
+use crate::types::codepage;
+use crate::types::prop_value::{change_type, is_known_type, prop_id, prop_type};
 
 /// The error kind of `MAPI_E_TOO_COMPLEX` answers (`RELOP_RE`, categorized sorts, property
 /// types that cannot be compared).
@@ -409,7 +409,7 @@ fn utf16(value: &PropValue, cp: u32) -> Option<Vec<u16>> {
     match value {
         PropValue::Unicode(s) => Some(s.clone()),
         PropValue::String8(s) => Some(
-            strings::decode(cp, s).unwrap_or_else(|_| s.iter().map(|&b| u16::from(b)).collect()),
+            codepage::decode(cp, s).unwrap_or_else(|_| s.iter().map(|&b| u16::from(b)).collect()),
         ),
         _ => None,
     }
@@ -1138,8 +1138,8 @@ impl Table {
 
 #[cfg(test)]
 mod tests {
-    use super::super::prop::tags::*;
     use super::*;
+    use crate::types::prop_value::tags::*;
 
     const PR_DISPLAY_NAME_A: u32 = 0x3001_0000 | PT_STRING8;
     const PR_KEYWORDS_W: u32 = 0x8001_0000 | PT_MV_UNICODE;
