@@ -10,7 +10,7 @@ pub mod rtf_sync;
 pub mod tnef;
 mod tnef_formats;
 pub mod tnef_legacy;
-pub mod tnef_props;
+pub mod tnef_read;
 pub mod tnef_write;
 pub mod values;
 

@@ -12,6 +12,7 @@ use super::foreign::ComRef;
 use super::mapimem::Allocators;
 use super::object::ComObject;
 use super::types::*;
+use super::vtbl::MSGCALLRELEASE;
 use crate::model::message::{MsgFile, NodeId};
 use crate::storage::{ElementStat, Storage, Stream};
 

@@ -312,6 +312,8 @@ pub type IStorage = Interface<IStorageVtbl>;
 pub type ILockBytes = Interface<ILockBytesVtbl>;
 pub type IMAPIProp = Interface<IMAPIPropVtbl>;
 pub type IMessage = Interface<IMessageVtbl>;
+/// The callback `OpenIMsgOnIStg` takes, called when the message's last reference goes.
+pub type MSGCALLRELEASE = unsafe extern "system" fn(ulCallerData: ULONG, lpMessage: *mut IMessage);
 pub type IMAPITable = Interface<IMAPITableVtbl>;
 pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
 

@@ -21,21 +21,23 @@ use std::sync::Arc;
 
 use parking_lot::ReentrantMutex;
 
-use super::attachments::{AttachNode, AttachObject, AttachState, Attachments};
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
+pub use super::load::EAGER_LIMIT;
 use super::load::{EAGER_BUDGET, detect_unicode, read_message_state, read_name_map};
 use super::names::{IdsFromNames, NameFilter, NameMap};
-pub(crate) use super::props::convert_value;
+use super::open_streams::{OpenStream, OpenStreams};
+pub use super::props::{CONVERT_LIMIT, GETPROPS_LIMIT, Problem, PropOut};
 use super::props::{
-    Computed, ObjKind, access_props, adjust_width, convert_stream, default_message_flags, get_one,
-    is_computed, message_flags_on_set, open_width, stream_compatible, support_mask, to_width,
-    value_bytes,
+    Computed, ObjKind, access_props, adjust_width, convert_stream, convert_value,
+    default_message_flags, get_one, is_computed, message_flags_on_set, open_width,
+    stream_compatible, support_mask, to_width, value_bytes,
 };
-use super::propstream::{OpenStream, OpenStreams};
 use super::recipients::{Modify, Recipients};
 use super::save::{write_message_state, write_name_map};
+use super::state::{AttachNode, AttachObject, AttachState, Attachments};
+pub use super::state::{MessageState, NodeId};
 use super::table::{Rows, TableKind, TableRow};
-use crate::codec::{self, Counters, HeaderKind, values};
+use crate::codec::{self, HeaderKind, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::storage::{Blob, Storage};
@@ -45,52 +47,10 @@ use crate::types::prop_value::{
     PropValue, change_type, is_known_type, prop_id, prop_type, tags::*,
 };
 
-/// Value streams up to this size are read when a message is opened; larger values stay in
-/// the storage until asked for.
-pub const EAGER_LIMIT: u64 = 64 * 1024;
-
-/// `GetProps` returns string and binary values up to this size; larger ones come back as
-/// `MAPI_E_NOT_ENOUGH_MEMORY` and are read with `OpenProperty(..., IID_IStream)`.
-pub const GETPROPS_LIMIT: u64 = 1024 * 1024;
-
-/// Conversions between string widths of a streamed property are done in memory up to this.
-pub const CONVERT_LIMIT: u64 = 64 * 1024 * 1024;
-
 /// `CLSID_MailMessage`, stamped on a root storage whose class is still null (decision 12).
 pub const CLSID_MAIL_MESSAGE: [u8; 16] = [
     0x0B, 0x0D, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
 ];
-
-pub type NodeId = usize;
-
-/// One property in a `GetProps` answer.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PropOut {
-    Value(u32, PropValue),
-    Error(u32, ErrorKind),
-}
-
-/// One entry of a problem array.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub index: u32,
-    pub tag: u32,
-    pub kind: ErrorKind,
-}
-
-/// Everything of a message that is saved: properties, recipients, attachments.
-#[derive(Clone, Debug, Default)]
-pub struct MessageState {
-    /// Whether the message stores strings as `PT_UNICODE` (else `PT_STRING8` in its code
-    /// page). Fixed when the message is made: read from what it stores, or for a new one
-    /// from `MAPI_UNICODE` (see [`MsgFile::open_embedded`]); strings of the other width
-    /// are converted into it when set. Its recipients and attachments share it.
-    pub unicode: bool,
-    pub props: PropBag,
-    pub counters: Counters,
-    pub recipients: Recipients,
-    pub attachments: Attachments,
-}
 
 /// An open message: the top-level one or one embedded in an attachment.
 pub struct MessageNode {
@@ -1595,6 +1555,49 @@ fn attachment_rows(attachments: &Attachments, version: u64, cp: u32, unicode: bo
         all_columns: Arc::new(all),
         rows: Arc::new(rows),
         codepage: cp,
+    }
+}
+
+impl FileState {
+    /// Applies what the open streams of `node` hold to its properties (oldest write
+    /// first). An entry whose handles are all gone leaves the table once applied.
+    pub(crate) fn apply_streams(&mut self, node: NodeId) -> Result<()> {
+        for id in self.streams.pending(node) {
+            self.apply_stream(id)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply_stream(&mut self, id: u64) -> Result<()> {
+        let entry = self.streams.entry(id)?;
+        if !entry.dirty {
+            return Ok(());
+        }
+        let (node, tag, content) = (entry.node, entry.tag, entry.content.clone());
+        self.set_from_stream(node, tag, content)?;
+        let entry = self.streams.entry(id)?;
+        entry.dirty = false;
+        if entry.handles == 0 {
+            self.streams.entries.remove(&id);
+        }
+        Ok(())
+    }
+
+    /// One handle of entry `id` is gone. The last one applies the content; if that fails
+    /// the entry stays (dirty, without handles) and the object's next read or save tries
+    /// again and reports the error. Returns a removed entry, to be dropped after the lock.
+    pub(crate) fn release_stream(&mut self, id: u64) -> Option<OpenStream> {
+        let entry = self.streams.entries.get_mut(&id)?;
+        entry.handles = entry.handles.saturating_sub(1);
+        if entry.handles > 0 {
+            return None;
+        }
+        if entry.dirty {
+            // On failure the entry stays for the next apply, which reports the error.
+            self.apply_stream(id).ok()?;
+            return None;
+        }
+        self.streams.entries.remove(&id)
     }
 }
 

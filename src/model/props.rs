@@ -3,13 +3,34 @@
 #![forbid(unsafe_code)]
 
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
-use super::message::{CONVERT_LIMIT, GETPROPS_LIMIT, PropOut};
 use crate::codec::values;
 use crate::consts::*;
 use crate::error::{ErrorKind, Result, err};
 use crate::storage::Blob;
 use crate::types::codepage;
 use crate::types::prop_value::{PropValue, change_type, prop_id, prop_type, tags::*};
+
+/// `GetProps` returns string and binary values up to this size; larger ones come back as
+/// `MAPI_E_NOT_ENOUGH_MEMORY` and are read with `OpenProperty(..., IID_IStream)`.
+pub const GETPROPS_LIMIT: u64 = 1024 * 1024;
+
+/// Conversions between string widths of a streamed property are done in memory up to this.
+pub const CONVERT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// One property in a `GetProps` answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropOut {
+    Value(u32, PropValue),
+    Error(u32, ErrorKind),
+}
+
+/// One entry of a problem array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub index: u32,
+    pub tag: u32,
+    pub kind: ErrorKind,
+}
 
 /// `PR_STORE_SUPPORT_MASK` as Outlook writes it for Unicode messages.
 const UNICODE_SUPPORT_MASK: u32 = 0x0004_0E79;

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::attachments::{AttachObject, Attachments};
 use super::bag::{PropBag, Slot, Stored};
-use super::message::MessageState;
 use super::names::NameMap;
 use super::props::support_mask;
 use super::recipients::Recipients;
+use super::state::MessageState;
+use super::state::{AttachObject, Attachments};
 use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, nameid, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};

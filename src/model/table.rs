@@ -49,8 +49,7 @@ pub struct Rows {
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use super::message::PropOut;
-use super::props::{adjust_width, convert_value, is_string, value_out};
+use super::props::{PropOut, adjust_width, convert_value, is_string, value_out};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::codepage;
