@@ -1,14 +1,20 @@
 //! The message model: property values, property bags, messages and their parts.
 #![forbid(unsafe_code)]
 
+mod attach_calls;
 pub mod bag;
+mod collate;
+pub mod file_state;
 mod load;
 pub mod message;
 pub mod names;
 mod open_streams;
 pub mod props;
 pub mod propstream;
+mod publish;
 pub mod recipients;
+pub mod restriction;
+pub mod rows;
 mod save;
 pub mod state;
 pub mod table;

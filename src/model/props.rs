@@ -309,3 +309,31 @@ pub(crate) fn convert_stream(content: Blob, from: u32, to: u32, cp: u32) -> Resu
     let converted = convert_value(value, to, cp)?;
     Ok(Blob::from_vec(value_bytes(&converted)))
 }
+
+/// Defaults of an attachment's own properties when the attachment does not store them.
+pub(crate) fn attach_defaults(unicode: bool) -> [Computed; 3] {
+    let mrw = PROPATTR_MANDATORY | PROPATTR_READABLE | PROPATTR_WRITEABLE;
+    [
+        Computed::default(PR_ATTACH_METHOD, PropValue::Long(NO_ATTACHMENT as i32), mrw),
+        Computed::default(PR_RENDERING_POSITION, PropValue::Long(-1), mrw),
+        Computed::default(
+            PR_STORE_SUPPORT_MASK,
+            PropValue::Long(support_mask(unicode) as i32),
+            PROPATTR_READABLE,
+        ),
+    ]
+}
+
+/// `PR_ATTACH_SIZE`: the bytes of the attachment's property values, its data included
+/// (an embedded message still in the storage is not counted).
+pub(crate) fn attach_size(props: &PropBag) -> u64 {
+    props
+        .iter()
+        .map(|e| match &e.slot {
+            Slot::Value(v) => v.byte_size(),
+            Slot::Large(blob) => blob.len(),
+            Slot::Object { .. } => 0,
+        })
+        .sum::<u64>()
+        .min(i32::MAX as u64)
+}
