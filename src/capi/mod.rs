@@ -3,6 +3,9 @@
 //! SCODEs; the work happens in the layers below.
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
+#[macro_use]
+mod class;
+
 pub mod attach;
 pub mod filestream;
 pub mod guids;

@@ -3,13 +3,13 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
+use super::stream::StreamShell;
 use super::{OutParam, clear_out, invalid, out_ptr, unknown_flags};
 use crate::com::copy_to::{self, Select};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
 use crate::com::object::{Class, ComObject};
-use crate::com::shells::StreamShell;
 use crate::com::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
@@ -37,31 +37,6 @@ pub trait PropObject: Class {
         options: ULONG,
         flags: ULONG,
     ) -> Option<Result<*mut c_void>>;
-}
-
-/// A vtable whose first fourteen slots are `IMAPIProp`'s, served by this module for
-/// `$shell`, followed by the interface's own slots.
-#[macro_export]
-macro_rules! mapi_prop_vtbl {
-    ($vtbl:ident, $shell:ty { $($slot:ident: $f:expr),* $(,)? }) => {
-        $vtbl {
-            QueryInterface: $crate::com::object::query_interface::<$shell>,
-            AddRef: $crate::com::object::add_ref::<$shell>,
-            Release: $crate::com::object::release::<$shell>,
-            GetLastError: $crate::capi::prop::get_last_error::<$shell>,
-            SaveChanges: $crate::capi::prop::save_changes::<$shell>,
-            GetProps: $crate::capi::prop::get_props::<$shell>,
-            GetPropList: $crate::capi::prop::get_prop_list::<$shell>,
-            OpenProperty: $crate::capi::prop::open_property::<$shell>,
-            SetProps: $crate::capi::prop::set_props::<$shell>,
-            DeleteProps: $crate::capi::prop::delete_props::<$shell>,
-            CopyTo: $crate::capi::prop::copy_to::<$shell>,
-            CopyProps: $crate::capi::prop::copy_props::<$shell>,
-            GetNamesFromIDs: $crate::capi::prop::get_names_from_ids::<$shell>,
-            GetIDsFromNames: $crate::capi::prop::get_ids_from_names::<$shell>,
-            $($slot: $f),*
-        }
-    };
 }
 
 // ===== slots =====
