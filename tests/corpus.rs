@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 use imessage::consts::*;
 use imessage::error::ErrorKind;
 use imessage::model::message::{GETPROPS_LIMIT, MsgFile, NodeId, PropOut};
-use imessage::model::names::NameFilter;
+use imessage::model::name_map::NameFilter;
 use imessage::model::propstream::PropertyStream;
 use imessage::model::table::{TableKind, TableRow};
 use imessage::storage::docfile::open_file;

@@ -122,7 +122,7 @@ fn imports_only_look_down() {
 #[test]
 fn the_scanner_sees_grouped_and_plain_paths() {
     let code = library_code(
-        "use crate::codec::values;\nuse crate::{model::names, com};\n// crate::capi\nlet x = crate::storage::Blob::default();\n#[cfg(test)]\nmod tests {\n use crate::capi;\n}",
+        "use crate::codec::values;\nuse crate::{model::name_map, com};\n// crate::capi\nlet x = crate::storage::Blob::default();\n#[cfg(test)]\nmod tests {\n use crate::capi;\n}",
     );
     assert_eq!(
         crate_modules(&code),

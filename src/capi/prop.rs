@@ -14,7 +14,7 @@ use crate::com::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
-use crate::model::names::NameFilter;
+use crate::model::name_map::NameFilter;
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
 use crate::types::prop_value::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
@@ -429,7 +429,7 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
                     return Err(invalid("an empty tag array"));
                 }
                 let (found, missing) = file.names_from_tags(node, &wanted)?;
-                names.set(crate::com::names::names_out(alloc, &found)?);
+                names.set(crate::com::mapinameid::names_out(alloc, &found)?);
                 count.set(found.len() as ULONG);
                 Ok(if missing {
                     MAPI_W_ERRORS_RETURNED
@@ -445,7 +445,7 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
                     guid: unsafe { guid.as_ref() }.map(|g| g.to_bytes()),
                 };
                 let all = file.enumerate_names(node, &filter)?;
-                let (new_tags, new_names) = crate::com::names::enumerated_out(alloc, &all)?;
+                let (new_tags, new_names) = crate::com::mapinameid::enumerated_out(alloc, &all)?;
                 *tags = new_tags;
                 names.set(new_names);
                 count.set(all.len() as ULONG);
@@ -479,7 +479,7 @@ pub unsafe extern "system" fn get_ids_from_names<T: PropObject>(
             return Ok(S_OK);
         }
         // SAFETY: `names` holds `count` entries, per the contract.
-        let wanted = unsafe { crate::com::names::names_in(count, names) }?;
+        let wanted = unsafe { crate::com::mapinameid::names_in(count, names) }?;
         let ids = file.ids_from_names(node, &wanted, flags & MAPI_CREATE != 0)?;
         out.set(marshal::tags_out(alloc, &ids.tags)?);
         Ok(if ids.errors {

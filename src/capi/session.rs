@@ -13,7 +13,7 @@ use crate::com::mapimem::Allocators;
 use crate::com::marshal::{self, put};
 use crate::com::object::{ComObject, guard};
 use crate::com::scode::{map_storage_scode, scode_of};
-use crate::com::session;
+use crate::com::session_registry as session;
 use crate::com::shells::{AttachShell, MessageShell, TopLevel};
 use crate::com::types::*;
 use crate::com::vtbl::{_MSGSESS, IMalloc, IMessage, IStorage};

@@ -77,7 +77,7 @@ fn utf16le(s: &[u16]) -> Vec<u8> {
 /// real files show is that the name is hashed *as stored*: current Outlook stores those
 /// names lower-cased already (126 such records in the corpus), and the one file whose
 /// header names are mixed-case (`poi--simple_test_msg.msg`, root CLSID of Outlook) hashes
-/// them unchanged. [`crate::model::names::NameMap`] stores new internet-header names
+/// them unchanged. [`crate::model::name_map::NameMap`] stores new internet-header names
 /// lower-cased, so what we create satisfies both readings, and maps read from a file keep
 /// their exact buckets.
 pub fn hash_key(name: &Name) -> u32 {
@@ -282,7 +282,7 @@ impl Sets {
 }
 
 /// Writes a map as Outlook does: entries in the order given (give them in id order, as
-/// [`crate::model::names::NameMap::to_entries`] does), property sets in the GUID stream in
+/// [`crate::model::name_map::NameMap::to_entries`] does), property sets in the GUID stream in
 /// order of first use (never `PS_MAPI` or `PS_PUBLIC_STRINGS`), each string name at the
 /// next 4-byte boundary (zero padding, none after the last), and one 8-byte record per
 /// entry in its hash bucket, in entry order; empty buckets are not written.
@@ -383,7 +383,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::model::names::NameMap;
+    use crate::model::name_map::NameMap;
     use crate::types::prop_name::{PS_INTERNET_HEADERS, ole_guid};
 
     const PSETID_COMMON: Guid = ole_guid(0x0006_2008);

@@ -2,7 +2,7 @@
 //! with its vtable and slots in one `capi` file (`com_class!`, capi/class.rs); these two stay
 //! here because each refers to the other (a message caches its open attachments, an
 //! attachment keeps its message and embedded message) and the session registry
-//! (com/session.rs) closes messages, which `capi` may not be imported from.
+//! (com/session_registry.rs) closes messages, which `capi` may not be imported from.
 
 use std::any::Any;
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
 use super::load::EAGER_LIMIT;
-use super::names::NameMap;
+use super::name_map::NameMap;
 use super::open_streams::{OpenStream, OpenStreams};
 use super::props::{
     Computed, ObjKind, access_props, adjust_width, convert_stream, convert_value,

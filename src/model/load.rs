@@ -16,7 +16,7 @@ use crate::consts::*;
 use crate::error::{ErrorKind, Result};
 use crate::types::prop_value::{prop_type, tags::*};
 
-use super::names::NameMap;
+use super::name_map::NameMap;
 use crate::storage::{ElementKind, ElementStat, Storage};
 
 /// Value streams up to this size are read when a message is opened; larger values stay in

@@ -28,7 +28,7 @@ pub use super::file_state::{CLSID_MAIL_MESSAGE, FileState, MessageNode, Object};
 use super::file_state::{all_tags, gone, read_only};
 pub use super::load::EAGER_LIMIT;
 use super::load::{EAGER_BUDGET, detect_unicode, read_message_state, read_name_map};
-use super::names::{IdsFromNames, NameFilter};
+use super::name_map::{IdsFromNames, NameFilter};
 use super::open_streams::{OpenStream, OpenStreams};
 pub use super::props::{CONVERT_LIMIT, GETPROPS_LIMIT, Problem, PropOut};
 use super::props::{

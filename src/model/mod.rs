@@ -7,7 +7,7 @@ mod collate;
 pub mod file_state;
 mod load;
 pub mod message;
-pub mod names;
+pub mod name_map;
 mod open_streams;
 pub mod props;
 pub mod propstream;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::bag::{PropBag, Slot, Stored};
-use super::names::NameMap;
+use super::name_map::NameMap;
 use super::props::support_mask;
 use super::recipients::Recipients;
 use super::state::MessageState;

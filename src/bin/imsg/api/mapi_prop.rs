@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void};
 use std::ptr::null_mut;
 
-use imessage::capi::guids::{IID_IMessage, IID_IStorage, IID_IStream};
+use imessage::capi::guid_symbols::{IID_IMessage, IID_IStorage, IID_IStream};
 use imessage::capi::session::{GetAttribIMsgOnIStg, SetAttribIMsgOnIStg};
 use imessage::com::types::{
     GUID, MAPIERROR, MAPINAMEID, MAPINAMEID_KIND, SPropAttrArray, SPropProblemArray, SPropTagArray,

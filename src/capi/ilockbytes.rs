@@ -14,9 +14,9 @@ use super::OutParam;
 use super::stream::StreamShell;
 use super::{invalid_pointer, out_ptr, read_into, write_from};
 use crate::com::foreign::ComRef;
+use crate::com::foreign_lockbytes::ForeignLockBytes;
 use crate::com::guids::*;
 use crate::com::hglobal::{self, HGlobalLockBytes};
-use crate::com::lockbytes::{ForeignLockBytes, LockBytesShell};
 use crate::com::object::{ComObject, guard};
 use crate::com::scode::scode_of;
 use crate::com::types::*;
@@ -27,7 +27,10 @@ use crate::storage::docfile::{self, SIGNATURE};
 use crate::storage::lockbytes::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 
 com_class! {
-    LockBytesShell;
+    /// An `ILockBytes` we hand out (`CreateILockBytesOnHGlobal`).
+    pub struct LockBytesShell {
+        pub lb: Arc<dyn LockBytes>,
+    }
     ILockBytesVtbl, iids [IID_ILockBytes],
     slots {
         ReadAt: read_at,
