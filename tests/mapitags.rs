@@ -184,7 +184,7 @@ fn committed_mapitags_is_current() {
     );
 }
 
-/// The tags the library itself names (`src/model/prop.rs`) agree with the table.
+/// The tags the library itself names (`src/types/prop_value.rs`) agree with the table.
 #[test]
 fn table_agrees_with_the_library() {
     use imessage::types::prop_value::tags::*;
