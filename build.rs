@@ -6,6 +6,9 @@
 //! `GetProcAddress` for (mapi-abi.md §1.5). The sizes are computed as 32-bit stdcall would:
 //! 4 bytes per argument (every exported argument is a pointer or a 32-bit integer). The
 //! aliases go to the linker in a module-definition file in `OUT_DIR`.
+//!
+//! And it turns `c-tests/programs.txt`, the one list of the C test programs, into the
+//! `#[test]` functions `tests/c_tests.rs` includes (`c_programs.rs` in `OUT_DIR`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -14,12 +17,47 @@ fn main() {
     // Never set for rustc: cbindgen maps it to `_WIN32` to leave out of the generated header
     // what Windows' own headers define (src/consts.rs).
     println!("cargo::rustc-check-cfg=cfg(imsg_windows_headers)");
-    // Never set either: cbindgen maps it to `IMSG_NO_EXTRA_GUIDS` (src/capi/guids.rs).
+    // Never set either: cbindgen maps it to `IMSG_NO_EXTRA_GUIDS` (src/capi/guid_symbols.rs).
     println!("cargo::rustc-check-cfg=cfg(imsg_no_extra_guids)");
     println!("cargo::rerun-if-changed=build.rs");
+    c_programs();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         decorated_exports();
     }
+}
+
+/// Writes `c_programs.rs`: for each program of `c-tests/programs.txt` whose `linux` column
+/// says `yes`, a test named after its file (`named.c` -> `named_c`, `tables_cpp.cpp` ->
+/// `tables_cpp`) that compiles and runs it.
+fn c_programs() {
+    let list = "c-tests/programs.txt";
+    println!("cargo::rerun-if-changed={list}");
+    let text = std::fs::read_to_string(list).expect("c-tests/programs.txt");
+    let mut out = String::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('#').next().unwrap().split_whitespace().collect();
+        let Some(&program) = fields.first() else {
+            continue;
+        };
+        assert!(fields.len() >= 4, "{list}: too few columns for {program}");
+        if fields[1] != "yes" {
+            continue;
+        }
+        let (stem, ext) = program.rsplit_once('.').expect("a program file name");
+        let suffix = format!("_{ext}");
+        let test = if stem.ends_with(&suffix) {
+            stem.to_string()
+        } else {
+            format!("{stem}{suffix}")
+        };
+        writeln!(
+            out,
+            "#[test]\nfn {test}() {{\n    compile_and_run({program:?});\n}}"
+        )
+        .unwrap();
+    }
+    let dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    std::fs::write(Path::new(&dir).join("c_programs.rs"), out).expect("write c_programs.rs");
 }
 
 /// Writes `decorated.def` (`"Name@N" = Name` for each exported function of `src/capi/`,

@@ -4,10 +4,11 @@
 //! bytes), and a property-by-property comparison of two decodes.
 #![allow(dead_code)] // each user takes what it needs
 
-use imessage::codec::tnef::{Object, ObjectData, Prop, Tnef, Value, read};
+use imessage::codec::tnef::{Object, ObjectData, Prop, Tnef, Value};
 use imessage::codec::tnef_legacy::{self as legacy, Message, Mode, tag::*};
+use imessage::codec::tnef_read::read;
 use imessage::codec::tnef_write::write;
-use imessage::model::prop::PropValue;
+use imessage::types::prop_value::PropValue;
 
 const PR_DISPLAY_NAME_W: u32 = 0x3001_001F;
 

@@ -14,8 +14,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use imessage::codec::tnef::{Tnef, read};
+use imessage::codec::tnef::Tnef;
 use imessage::codec::tnef_legacy::tag::*;
+use imessage::codec::tnef_read::read;
 use imessage::codec::tnef_write::write;
 use serde_json::json;
 use sha2::{Digest, Sha256};

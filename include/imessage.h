@@ -1314,33 +1314,6 @@ extern const GUID PSETID_AirSync;
 
 extern const GUID GUID_NULL;
 
-/*
- Opens a file as an `IStream` (reads and writes go straight to the file; `Commit` syncs
- it). `ulFlags`: `STGM_READ`/`STGM_WRITE`/`STGM_READWRITE`, `STGM_CREATE` (create or empty
- the file), `STGM_DELETEONRELEASE` (remove it at the last `Release`), and
- `SOF_UNIQUEFILENAME`: then `lpszFileName` names the directory (NULL: `$TMPDIR`) in which a
- new file with a unique name starting with `lpszPrefix` (its first three characters;
- NULL: "SOF") is created. Names are the file system's bytes (UTF-8). The allocators are
- not used. Errors are MAPI codes: `MAPI_E_NOT_FOUND` for a missing file,
- `MAPI_E_NO_ACCESS`, `MAPI_E_INVALID_PARAMETER`, `MAPI_E_UNKNOWN_FLAGS`.
- */
-HRESULT OpenStreamOnFile(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
-                         ULONG (*lpFreeBuffer)(void *lpBuffer),
-                         ULONG ulFlags,
-                         const char *lpszFileName,
-                         const char *lpszPrefix,
-                         IStream **lppStream);
-
-/*
- `OpenStreamOnFile` with UTF-16 names.
- */
-HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
-                          ULONG (*lpFreeBuffer)(void *lpBuffer),
-                          ULONG ulFlags,
-                          const WCHAR *lpszFileName,
-                          const WCHAR *lpszPrefix,
-                          IStream **lppStream);
-
 #if !defined(_WIN32)
 /*
  A lock-bytes in memory. `hGlobal` NULL makes a new block (freed with the lock-bytes
@@ -1736,6 +1709,33 @@ BOOL LocalUnlock(HLOCAL hMem);
  */
 HLOCAL LocalFree(HLOCAL hMem);
 #endif
+
+/*
+ Opens a file as an `IStream` (reads and writes go straight to the file; `Commit` syncs
+ it). `ulFlags`: `STGM_READ`/`STGM_WRITE`/`STGM_READWRITE`, `STGM_CREATE` (create or empty
+ the file), `STGM_DELETEONRELEASE` (remove it at the last `Release`), and
+ `SOF_UNIQUEFILENAME`: then `lpszFileName` names the directory (NULL: `$TMPDIR`) in which a
+ new file with a unique name starting with `lpszPrefix` (its first three characters;
+ NULL: "SOF") is created. Names are the file system's bytes (UTF-8). The allocators are
+ not used. Errors are MAPI codes: `MAPI_E_NOT_FOUND` for a missing file,
+ `MAPI_E_NO_ACCESS`, `MAPI_E_INVALID_PARAMETER`, `MAPI_E_UNKNOWN_FLAGS`.
+ */
+HRESULT OpenStreamOnFile(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                         ULONG (*lpFreeBuffer)(void *lpBuffer),
+                         ULONG ulFlags,
+                         const char *lpszFileName,
+                         const char *lpszPrefix,
+                         IStream **lppStream);
+
+/*
+ `OpenStreamOnFile` with UTF-16 names.
+ */
+HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                          ULONG (*lpFreeBuffer)(void *lpBuffer),
+                          ULONG ulFlags,
+                          const WCHAR *lpszFileName,
+                          const WCHAR *lpszPrefix,
+                          IStream **lppStream);
 
 /*
  Opens a message session: messages opened in it are closed together by

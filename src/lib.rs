@@ -15,3 +15,4 @@ pub mod error;
 pub mod model;
 mod platform;
 pub mod storage;
+pub mod types;

@@ -1,6 +1,9 @@
 //! The C and C++ programs of `c-tests/`, compiled against `include/` and linked to the
 //! built `libimessage.so`, run as tests.
 //!
+//! The programs are listed once, in `c-tests/programs.txt`; build.rs makes one test per
+//! program that runs on Linux (`cargo test --test c_tests named_c`).
+//!
 //! `IMSG_CTEST_WRAPPER` runs each program under a command (CI uses valgrind);
 //! `IMSG_CTEST_CFLAGS` adds compiler flags (CI adds the sanitizers).
 
@@ -93,11 +96,6 @@ fn compile_and_run(source: &str) {
     run(&compile(source));
 }
 
-#[test]
-fn roundtrip_c() {
-    compile_and_run("roundtrip.c");
-}
-
 /// Names the generated header declares: functions and data symbols.
 fn header_symbols() -> std::collections::BTreeSet<String> {
     let text = std::fs::read_to_string(root().join("include/imessage.h")).unwrap();
@@ -149,112 +147,28 @@ fn exported_symbols_match_the_header() {
     );
 }
 
-#[test]
-fn api_errors_c() {
-    compile_and_run("api_errors.c");
-}
+// One `#[test]` per program of c-tests/programs.txt (build.rs).
+include!(concat!(env!("OUT_DIR"), "/c_programs.rs"));
 
+/// Every C and C++ file of c-tests/ is in c-tests/programs.txt, and every program listed
+/// exists: a new program cannot be forgotten by the Linux or the Wine runs.
 #[test]
-fn abi_layout_c() {
-    compile_and_run("abi_layout.c");
-}
-
-#[test]
-fn abi_layout_cpp() {
-    compile_and_run("abi_layout.cpp");
-}
-
-#[test]
-fn api_errors_cpp() {
-    compile_and_run("api_errors_cpp.cpp");
-}
-
-#[test]
-fn abi_subclass_cpp() {
-    compile_and_run("abi_subclass.cpp");
-}
-
-#[test]
-fn recipients_c() {
-    compile_and_run("recipients.c");
-}
-
-#[test]
-fn attachments_c() {
-    compile_and_run("attachments.c");
-}
-
-#[test]
-fn tables_cpp() {
-    compile_and_run("tables_cpp.cpp");
-}
-
-#[test]
-fn named_c() {
-    compile_and_run("named.c");
-}
-
-#[test]
-fn named_cpp() {
-    compile_and_run("named_cpp.cpp");
-}
-
-#[test]
-fn foreign_storage_cpp() {
-    compile_and_run("foreign_storage_cpp.cpp");
-}
-
-#[test]
-fn mapiutil_c() {
-    compile_and_run("mapiutil.c");
-}
-
-#[test]
-fn mapiutil_packed_c() {
-    compile_and_run("mapiutil_packed.c");
-}
-
-#[test]
-fn mapiutil_cpp() {
-    compile_and_run("mapiutil_cpp.cpp");
-}
-
-#[test]
-fn lockbytes_c() {
-    compile_and_run("lockbytes.c");
-}
-
-#[test]
-fn storage_ex_c() {
-    compile_and_run("storage_ex.c");
-}
-
-#[test]
-fn storage_methods_c() {
-    compile_and_run("storage_methods.c");
-}
-
-#[test]
-fn copy_cpp() {
-    compile_and_run("copy_cpp.cpp");
-}
-
-#[test]
-fn copy_progress_cpp() {
-    compile_and_run("copy_progress_cpp.cpp");
-}
-
-#[test]
-fn lockbytes_cpp() {
-    compile_and_run("lockbytes_cpp.cpp");
-}
-
-#[test]
-fn stream_matrix_c() {
-    compile_and_run("stream_matrix.c");
-}
-
-#[test]
-fn widths_c() {
-    compile_and_run("widths.c");
+fn every_program_is_registered() {
+    let text = std::fs::read_to_string(root().join("c-tests/programs.txt")).unwrap();
+    let listed: std::collections::BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.split('#').next().unwrap().split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    let present: std::collections::BTreeSet<String> = std::fs::read_dir(root().join("c-tests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".c") || n.ends_with(".cpp"))
+        .collect();
+    let unlisted: Vec<_> = present.difference(&listed).collect();
+    let missing: Vec<_> = listed.difference(&present).collect();
+    assert!(
+        unlisted.is_empty() && missing.is_empty(),
+        "c-tests/programs.txt does not list {unlisted:?}; lists missing files {missing:?}"
+    );
 }

@@ -47,15 +47,14 @@ use std::time::{Duration, Instant};
 use imessage::consts::*;
 use imessage::error::ErrorKind;
 use imessage::model::message::{GETPROPS_LIMIT, MsgFile, NodeId, PropOut};
-use imessage::model::names::{
-    FIRST_NAMED_ID, Name, NameFilter, NameKind, PS_MAPI, PS_PUBLIC_STRINGS,
-};
-use imessage::model::prop::{PropValue, prop_id, prop_type};
+use imessage::model::name_map::NameFilter;
 use imessage::model::propstream::PropertyStream;
-use imessage::model::strings;
 use imessage::model::table::{TableKind, TableRow};
 use imessage::storage::docfile::open_file;
 use imessage::storage::{Storage, Stream};
+use imessage::types::codepage;
+use imessage::types::prop_name::{FIRST_NAMED_ID, Name, NameKind, PS_MAPI, PS_PUBLIC_STRINGS};
+use imessage::types::prop_value::{PropValue, prop_id, prop_type};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -886,7 +885,7 @@ fn value_eq(ours: &PropValue, exp: &Expected, codepage: u32) -> Result<(), Strin
             return bytes_eq(bytes, &hex_bytes(hex)?);
         }
         let text = v.as_str().ok_or("expected a string")?;
-        let decoded = strings::decode(codepage, bytes).map_err(|e| e.message)?;
+        let decoded = codepage::decode(codepage, bytes).map_err(|e| e.message)?;
         units_eq(&decoded, &utf16_of(text))
     };
     match ours {
@@ -1353,7 +1352,7 @@ fn expected_of<'a>(name: &str, object: &'a Value) -> Vec<Expected<'a>> {
 fn dump_codepage(message: &Value) -> u32 {
     message["string8_codepage"]["codepage"]
         .as_u64()
-        .map_or(strings::DEFAULT_CODEPAGE, |c| c as u32)
+        .map_or(codepage::DEFAULT_CODEPAGE, |c| c as u32)
 }
 
 /// Attachment data against the dump's `len` and `sha256`.

@@ -184,10 +184,10 @@ fn committed_mapitags_is_current() {
     );
 }
 
-/// The tags the library itself names (`src/model/prop.rs`) agree with the table.
+/// The tags the library itself names (`src/types/prop_value.rs`) agree with the table.
 #[test]
 fn table_agrees_with_the_library() {
-    use imessage::model::prop::tags::*;
+    use imessage::types::prop_value::tags::*;
     let rows = read_table();
     let value = |name: &str| -> u32 {
         let tags: Vec<(String, &str, u16)> = rows

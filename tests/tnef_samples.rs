@@ -10,9 +10,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use imessage::codec::tnef::{ProblemKind, read};
 use imessage::codec::tnef_legacy::Mode;
 use imessage::codec::tnef_write::write;
+use imessage::codec::{tnef::ProblemKind, tnef_read::read};
 
 /// Key and attachment names per sample, as tnefparse 1.4.0's own test lists them.
 const EXPECTED: &[(&str, u16, &[&str])] = &[

@@ -95,7 +95,10 @@ LIBS="-static $REL/libimessage.dll.a -lole32 -luuid"
 run_exe() { # name args...
     exe=$1
     shift
-    if (cd "$BIN" && timeout 300 wine "./$exe.exe" "$@"); then
+    # shellcheck disable=SC2086
+    # RUN_ENV: the program's settings from c-tests/programs.txt. stdin is not the program's:
+    # the loops below read the list from it.
+    if (cd "$BIN" && env ${RUN_ENV:-} timeout 300 wine "./$exe.exe" "$@" </dev/null); then
         echo "ok: $exe"
     else
         fail "$exe exited with $?"
@@ -128,51 +131,24 @@ build_and_run() { # ours|mingw c-tests/SOURCE
         fail "compiling c-tests/$src against $headers headers"
     fi
 }
-# Not run under Wine, against either set of headers:
-#   lockbytes.c, lockbytes_cpp.cpp, storage_methods.c, storage_ex.c: they test the storage
-#     layer (StgCreateDocfile, IStorage/IStream methods, CreateILockBytesOnHGlobal, ...) that
-#     our library provides on Linux; on Windows that is the system's ole32, so under Wine
-#     they test Wine 8.0's ole32, which differs: IStorage::MoveElementTo and
-#     IStream::LockRegion return E_NOTIMPL (storage_methods: 23 of 124 checks fail),
-#     StgOpenStorageEx answers STG_E_INVALIDFLAG for a missing file or an unknown IID and
-#     STGM_CONVERT is refused (storage_ex: 5 of 73), CreateILockBytesOnHGlobal accepts a
-#     bogus HGLOBAL and faults on a NULL out-pointer (lockbytes.c), and lockbytes_cpp ends
-#     in an assertion in Wine's storage32.c (depotBlockCount < bigBlockDepotCount).
-#   api_errors.c: Linux only (drops CAP_DAC_OVERRIDE through <linux/capability.h>).
-#   headers_all.c: a header-compile test driven by tests/headers_compile.rs, not a program.
-# copy_cpp.cpp copies 1,000 recipients here instead of 10,000, for time: over Wine's ole32
-# its run time grows with the square of the recipients (6.4 s for 1,000, 82 s for 4,000,
-# 487 s for 10,000, all passing). At 10,000 it used to overflow the 2 MB stack inside Wine's
-# commit, which walks sibling entries recursively and keeps them in a plain search tree:
-# names created in sorted order made a chain 10,000 deep (WINEDEBUG=+storage showed it 9,303
-# levels down). The library now creates new recipient storages in an order that keeps such
-# a tree balanced (model/save.rs, balanced_order).
-# stream_matrix.c leaves out its 2 MiB cells here (IMSG_MATRIX_MAX_BYTES), for time: all 454
-# cells pass under Wine with either header set (40 s with ours, 31 s with mingw-w64's),
-# 310 cells take 7 s.
-export IMSG_COPY_RECIPIENTS=1000 IMSG_MATRIX_MAX_BYTES=102400
-for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c mapiutil_packed.c \
-    abi_layout.c abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp \
-    copy_progress_cpp.cpp foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp \
-    widths.c stream_matrix.c; do
+# Which programs run here, against which headers, with which settings, and why the others
+# do not: c-tests/programs.txt (columns wine-ours and wine-mingw, then VAR=value settings).
+programs() { # COLUMN: 3 = wine-ours, 4 = wine-mingw; prints "program [VAR=value...]"
+    awk -v col="$1" '{ sub(/#.*/, "") } NF >= 4 && $col == "yes" {
+        line = $1; for (i = 5; i <= NF; i++) line = line " " $i; print line }' c-tests/programs.txt
+}
+programs 3 >"$WORK/programs-ours.txt"
+programs 4 >"$WORK/programs-mingw.txt"
+test -s "$WORK/programs-ours.txt" && test -s "$WORK/programs-mingw.txt"
+while read -r src settings; do
+    RUN_ENV=$settings
     build_and_run ours "$src"
-done
-unset IMSG_COPY_RECIPIENTS
-# Against mingw-w64's headers, besides the above, these cannot be built or run:
-#   attachments.c, tables_cpp.cpp, abi_layout.c, abi_layout.cpp: mingw-w64 declares BOOKMARK
-#     as ULONG (4 bytes) where the x64 SDK has ULONG_PTR (8). abi_layout's static assertion
-#     says so at compile time; the others compile, but IMAPITable::CreateBookmark stores 8
-#     bytes into their 4-byte BOOKMARK (overwriting the neighbouring local: SetColumns then
-#     fails in attachments.c) and 64-bit bookmarks come back truncated (tables_cpp).
-#   abi_subclass.cpp, copy_cpp.cpp, copy_progress_cpp.cpp, mapiutil_cpp.cpp: they implement IMessage/IMAPIProp/
-#     IMAPITable in C++, and mingw-w64 declares ulUIParam as ULONG (SDK: ULONG_PTR) and
-#     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
-#     overrides match no virtual function.
-for src in roundtrip.c recipients.c named.c mapiutil.c mapiutil_packed.c api_errors_cpp.cpp \
-    foreign_storage_cpp.cpp named_cpp.cpp widths.c stream_matrix.c; do
+done <"$WORK/programs-ours.txt"
+while read -r src settings; do
+    RUN_ENV=$settings
     build_and_run mingw "$src"
-done
-unset IMSG_MATRIX_MAX_BYTES
+done <"$WORK/programs-mingw.txt"
+RUN_ENV=
 
 step "a .msg written under Wine over Wine's ole32, read on Linux"
 rm -f "$BIN/wine.msg"

@@ -4,26 +4,25 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::prop::PropObject;
+use super::storage::StorageShell;
 use crate::com::foreign_storage::ForeignStorage;
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
-use crate::com::object::{Class, ComObject};
-use crate::com::shells::{AttachShell, MessageShell, StorageShell};
+use crate::com::object::ComObject;
+use crate::com::shells::{AttachShell, MessageShell};
 use crate::com::types::*;
 use crate::com::vtbl::IAttachVtbl;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
-use crate::model::prop::{prop_id, prop_type, tags::PR_ATTACH_DATA_OBJ};
+use crate::types::prop_value::{prop_id, prop_type, tags::PR_ATTACH_DATA_OBJ};
 
-static ATTACH_VTBL: IAttachVtbl = crate::mapi_prop_vtbl!(IAttachVtbl, AttachShell {});
+com_class! {
+    AttachShell;
+    IAttachVtbl, iids [IID_IMAPIProp, IID_IAttachment],
+    mapi_prop_slots {
 
-impl Class for AttachShell {
-    type Vtbl = IAttachVtbl;
-    fn vtbl() -> &'static IAttachVtbl {
-        &ATTACH_VTBL
     }
-    const IIDS: &'static [IID] = &[IID_IMAPIProp, IID_IAttachment];
 }
 
 impl PropObject for AttachShell {

@@ -210,7 +210,7 @@ pub unsafe extern "system" fn CoGetMalloc(
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalAlloc(uFlags: UINT, uBytes: SIZE_T) -> HLOCAL {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalAlloc(uFlags, uBytes) }
+    unsafe { super::ilockbytes::GlobalAlloc(uFlags, uBytes) }
 }
 
 /// Resizes a block as `GlobalReAlloc` does (`LMEM_MOVEABLE` lets a fixed block move,
@@ -219,7 +219,7 @@ pub unsafe extern "system" fn LocalAlloc(uFlags: UINT, uBytes: SIZE_T) -> HLOCAL
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalReAlloc(hMem: HLOCAL, uBytes: SIZE_T, uFlags: UINT) -> HLOCAL {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalReAlloc(hMem, uBytes, uFlags) }
+    unsafe { super::ilockbytes::GlobalReAlloc(hMem, uBytes, uFlags) }
 }
 
 /// The block's size in bytes; 0 for NULL or an unknown handle.
@@ -227,7 +227,7 @@ pub unsafe extern "system" fn LocalReAlloc(hMem: HLOCAL, uBytes: SIZE_T, uFlags:
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalSize(hMem: HLOCAL) -> SIZE_T {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalSize(hMem) }
+    unsafe { super::ilockbytes::GlobalSize(hMem) }
 }
 
 /// The block's memory (a movable block stays put while locked); NULL for an unknown handle.
@@ -235,7 +235,7 @@ pub unsafe extern "system" fn LocalSize(hMem: HLOCAL) -> SIZE_T {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalLock(hMem: HLOCAL) -> *mut c_void {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalLock(hMem) }
+    unsafe { super::ilockbytes::GlobalLock(hMem) }
 }
 
 /// Undoes one `LocalLock`; nonzero while the block is still locked, FALSE otherwise.
@@ -243,7 +243,7 @@ pub unsafe extern "system" fn LocalLock(hMem: HLOCAL) -> *mut c_void {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalUnlock(hMem: HLOCAL) -> BOOL {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalUnlock(hMem) }
+    unsafe { super::ilockbytes::GlobalUnlock(hMem) }
 }
 
 /// Frees a block (from `LocalAlloc`, `GlobalAlloc`, the default `IMalloc` or
@@ -252,7 +252,7 @@ pub unsafe extern "system" fn LocalUnlock(hMem: HLOCAL) -> BOOL {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn LocalFree(hMem: HLOCAL) -> HLOCAL {
     // SAFETY: the same contract; guarded inside.
-    unsafe { super::lockbytes::GlobalFree(hMem) }
+    unsafe { super::ilockbytes::GlobalFree(hMem) }
 }
 
 #[cfg(test)]
@@ -272,7 +272,7 @@ mod tests {
             assert!(!LocalLock(h).is_null());
             assert!(!LocalLock(h).is_null());
             panic_next_guard();
-            assert_eq!(crate::capi::lockbytes::GlobalUnlock(h), 0);
+            assert_eq!(crate::capi::ilockbytes::GlobalUnlock(h), 0);
             panic_next_guard();
             assert_eq!(LocalUnlock(h), 0);
             assert_ne!(

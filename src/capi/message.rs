@@ -8,19 +8,20 @@ use super::{OutParam, invalid, out_ptr, unknown_flags};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
-use crate::com::object::{Class, ComObject};
+use crate::com::object::ComObject;
 use crate::com::shells::MessageShell;
 use crate::com::types::*;
 use crate::com::vtbl::{IMessageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
-use crate::model::prop::{PropValue, prop_id, prop_type, tags::*};
 use crate::model::table::TableKind;
+use crate::types::prop_value::{PropValue, prop_id, prop_type, tags::*};
 
-static MESSAGE_VTBL: IMessageVtbl = crate::mapi_prop_vtbl!(
-    IMessageVtbl,
-    MessageShell {
+com_class! {
+    MessageShell;
+    IMessageVtbl, iids [IID_IMAPIProp, IID_IMessage],
+    mapi_prop_slots {
         GetAttachmentTable: get_attachment_table,
         OpenAttach: open_attach,
         CreateAttach: create_attach,
@@ -30,14 +31,6 @@ static MESSAGE_VTBL: IMessageVtbl = crate::mapi_prop_vtbl!(
         SubmitMessage: submit_message,
         SetReadFlag: set_read_flag,
     }
-);
-
-impl Class for MessageShell {
-    type Vtbl = IMessageVtbl;
-    fn vtbl() -> &'static IMessageVtbl {
-        &MESSAGE_VTBL
-    }
-    const IIDS: &'static [IID] = &[IID_IMAPIProp, IID_IMessage];
 }
 
 impl PropObject for MessageShell {

@@ -3,15 +3,18 @@
 //! SCODEs; the work happens in the layers below.
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
+#[macro_use]
+mod class;
+
 pub mod attach;
-pub mod filestream;
-pub mod guids;
+pub mod guid_symbols;
 /// ole32's lock-bytes and HGLOBAL functions: Windows has its own.
 #[cfg(not(windows))]
-pub mod lockbytes;
+pub mod ilockbytes;
 pub mod mapiutil;
 pub mod memory;
 pub mod message;
+pub mod open_stream_on_file;
 pub mod prop;
 pub mod session;
 pub mod storage;

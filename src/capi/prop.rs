@@ -3,21 +3,21 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
+use super::stream::StreamShell;
 use super::{OutParam, clear_out, invalid, out_ptr, unknown_flags};
 use crate::com::copy_to::{self, Select};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
 use crate::com::object::{Class, ComObject};
-use crate::com::shells::StreamShell;
 use crate::com::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
-use crate::model::names::NameFilter;
-use crate::model::prop::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
+use crate::model::name_map::NameFilter;
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
+use crate::types::prop_value::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
 
 /// An object with properties in a message file.
 pub trait PropObject: Class {
@@ -37,31 +37,6 @@ pub trait PropObject: Class {
         options: ULONG,
         flags: ULONG,
     ) -> Option<Result<*mut c_void>>;
-}
-
-/// A vtable whose first fourteen slots are `IMAPIProp`'s, served by this module for
-/// `$shell`, followed by the interface's own slots.
-#[macro_export]
-macro_rules! mapi_prop_vtbl {
-    ($vtbl:ident, $shell:ty { $($slot:ident: $f:expr),* $(,)? }) => {
-        $vtbl {
-            QueryInterface: $crate::com::object::query_interface::<$shell>,
-            AddRef: $crate::com::object::add_ref::<$shell>,
-            Release: $crate::com::object::release::<$shell>,
-            GetLastError: $crate::capi::prop::get_last_error::<$shell>,
-            SaveChanges: $crate::capi::prop::save_changes::<$shell>,
-            GetProps: $crate::capi::prop::get_props::<$shell>,
-            GetPropList: $crate::capi::prop::get_prop_list::<$shell>,
-            OpenProperty: $crate::capi::prop::open_property::<$shell>,
-            SetProps: $crate::capi::prop::set_props::<$shell>,
-            DeleteProps: $crate::capi::prop::delete_props::<$shell>,
-            CopyTo: $crate::capi::prop::copy_to::<$shell>,
-            CopyProps: $crate::capi::prop::copy_props::<$shell>,
-            GetNamesFromIDs: $crate::capi::prop::get_names_from_ids::<$shell>,
-            GetIDsFromNames: $crate::capi::prop::get_ids_from_names::<$shell>,
-            $($slot: $f),*
-        }
-    };
 }
 
 // ===== slots =====
@@ -360,7 +335,7 @@ unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::Ha
     }
     Ok(Some(
         tags.iter()
-            .map(|&t| crate::model::prop::prop_id(t))
+            .map(|&t| crate::types::prop_value::prop_id(t))
             .collect(),
     ))
 }
@@ -454,7 +429,7 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
                     return Err(invalid("an empty tag array"));
                 }
                 let (found, missing) = file.names_from_tags(node, &wanted)?;
-                names.set(crate::com::names::names_out(alloc, &found)?);
+                names.set(crate::com::mapinameid::names_out(alloc, &found)?);
                 count.set(found.len() as ULONG);
                 Ok(if missing {
                     MAPI_W_ERRORS_RETURNED
@@ -470,7 +445,7 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
                     guid: unsafe { guid.as_ref() }.map(|g| g.to_bytes()),
                 };
                 let all = file.enumerate_names(node, &filter)?;
-                let (new_tags, new_names) = crate::com::names::enumerated_out(alloc, &all)?;
+                let (new_tags, new_names) = crate::com::mapinameid::enumerated_out(alloc, &all)?;
                 *tags = new_tags;
                 names.set(new_names);
                 count.set(all.len() as ULONG);
@@ -504,7 +479,7 @@ pub unsafe extern "system" fn get_ids_from_names<T: PropObject>(
             return Ok(S_OK);
         }
         // SAFETY: `names` holds `count` entries, per the contract.
-        let wanted = unsafe { crate::com::names::names_in(count, names) }?;
+        let wanted = unsafe { crate::com::mapinameid::names_in(count, names) }?;
         let ids = file.ids_from_names(node, &wanted, flags & MAPI_CREATE != 0)?;
         out.set(marshal::tags_out(alloc, &ids.tags)?);
         Ok(if ids.errors {

@@ -5,6 +5,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::prop::PropObject;
+use super::storage::StorageShell;
 use super::{OutParam, clear_out, out_ptr};
 use crate::com::foreign::ComRef;
 use crate::com::foreign_storage::ForeignStorage;
@@ -12,8 +13,8 @@ use crate::com::mapimem::Allocators;
 use crate::com::marshal::{self, put};
 use crate::com::object::{ComObject, guard};
 use crate::com::scode::{map_storage_scode, scode_of};
-use crate::com::session;
-use crate::com::shells::{AttachShell, MessageShell, StorageShell, TopLevel};
+use crate::com::session_registry as session;
+use crate::com::shells::{AttachShell, MessageShell, TopLevel};
 use crate::com::types::*;
 use crate::com::vtbl::{_MSGSESS, IMalloc, IMessage, IStorage};
 use crate::consts::*;

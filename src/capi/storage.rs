@@ -5,15 +5,18 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::{invalid_pointer, out_ptr, task_wide, wide_str};
+use parking_lot::Mutex;
+
+use super::stream::{new_stream, statstg};
+use super::{invalid_pointer, out_ptr, wide_str};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
+use crate::com::object::ComObject;
 #[cfg(not(windows))]
 use crate::com::object::guard;
-use crate::com::object::{self, Class, ComObject};
 #[cfg(not(windows))]
 use crate::com::scode::scode_of;
-use crate::com::shells::{EnumShell, StorageShell, StreamShell};
+use crate::com::shells::KeepAlive;
 use crate::com::types::*;
 #[cfg(not(windows))]
 use crate::com::vtbl::IStorage;
@@ -27,33 +30,31 @@ use crate::storage::docfile;
 use crate::storage::element_copy::Exclusions;
 use crate::storage::{ElementKind, ElementStat, Storage};
 
-static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
-    QueryInterface: object::query_interface::<StorageShell>,
-    AddRef: object::add_ref::<StorageShell>,
-    Release: object::release::<StorageShell>,
-    CreateStream: create_stream,
-    OpenStream: open_stream,
-    CreateStorage: create_storage,
-    OpenStorage: open_storage,
-    CopyTo: copy_to,
-    MoveElementTo: move_element_to,
-    Commit: commit,
-    Revert: revert,
-    EnumElements: enum_elements,
-    DestroyElement: destroy_element,
-    RenameElement: rename_element,
-    SetElementTimes: set_element_times,
-    SetClass: set_class,
-    SetStateBits: set_state_bits,
-    Stat: stat,
-};
-
-impl Class for StorageShell {
-    type Vtbl = IStorageVtbl;
-    fn vtbl() -> &'static IStorageVtbl {
-        &STORAGE_VTBL
+com_class! {
+    /// An `IStorage` over one of our storages. (A caller's own storages, and their
+    /// sub-storages, are handed back to the caller as themselves.)
+    pub struct StorageShell {
+        pub storage: Arc<dyn Storage>,
+        pub keep: Option<KeepAlive>,
     }
-    const IIDS: &'static [IID] = &[IID_IStorage];
+    IStorageVtbl, iids [IID_IStorage],
+    slots {
+        CreateStream: create_stream,
+        OpenStream: open_stream,
+        CreateStorage: create_storage,
+        OpenStorage: open_storage,
+        CopyTo: copy_to,
+        MoveElementTo: move_element_to,
+        Commit: commit,
+        Revert: revert,
+        EnumElements: enum_elements,
+        DestroyElement: destroy_element,
+        RenameElement: rename_element,
+        SetElementTimes: set_element_times,
+        SetClass: set_class,
+        SetStateBits: set_state_bits,
+        Stat: stat,
+    }
 }
 
 /// A new `IStorage` object for `storage`.
@@ -66,41 +67,6 @@ pub fn new_storage(storage: Arc<dyn Storage>) -> *mut c_void {
 
 fn invalid_parameter(what: &str) -> Error {
     Error::new(ErrorKind::StgInvalidParameter, what.to_string())
-}
-
-/// A `STATSTG` for `stat`; the name is allocated with the task allocator unless
-/// `STATFLAG_NONAME` or the object has no name (memory streams, storages on lock-bytes).
-pub(crate) fn statstg(stat: &ElementStat, flag: DWORD) -> STATSTG {
-    STATSTG {
-        pwcsName: if flag & STATFLAG_NONAME != 0 || stat.name.is_empty() {
-            std::ptr::null_mut()
-        } else {
-            task_wide(&stat.name)
-        },
-        type_: match stat.kind {
-            ElementKind::Storage => STGTY_STORAGE,
-            ElementKind::Stream => STGTY_STREAM,
-        },
-        cbSize: stat.size,
-        mtime: FILETIME::from_u64(stat.mtime),
-        ctime: FILETIME::from_u64(stat.ctime),
-        atime: FILETIME::from_u64(stat.atime),
-        grfMode: stat.mode,
-        grfLocksSupported: 0,
-        clsid: GUID::from_bytes(stat.clsid),
-        grfStateBits: stat.state_bits,
-        reserved: 0,
-    }
-}
-
-pub(crate) fn new_stream(
-    stream: Box<dyn crate::storage::Stream>,
-    keep: Option<crate::com::shells::KeepAlive>,
-) -> *mut c_void {
-    ComObject::into_raw(StreamShell {
-        stream: parking_lot::Mutex::new(stream),
-        keep,
-    })
 }
 
 /// Reads a name argument.
@@ -435,22 +401,19 @@ unsafe extern "system" fn stat(this: This, out: *mut STATSTG, flag: DWORD) -> HR
 
 // ===== IEnumSTATSTG =====
 
-static ENUM_VTBL: IEnumSTATSTGVtbl = IEnumSTATSTGVtbl {
-    QueryInterface: object::query_interface::<EnumShell>,
-    AddRef: object::add_ref::<EnumShell>,
-    Release: object::release::<EnumShell>,
-    Next: enum_next,
-    Skip: enum_skip,
-    Reset: enum_reset,
-    Clone: enum_clone,
-};
-
-impl Class for EnumShell {
-    type Vtbl = IEnumSTATSTGVtbl;
-    fn vtbl() -> &'static IEnumSTATSTGVtbl {
-        &ENUM_VTBL
+com_class! {
+    /// An `IEnumSTATSTG`.
+    pub struct EnumShell {
+        pub items: Arc<Vec<ElementStat>>,
+        pub pos: Mutex<usize>,
     }
-    const IIDS: &'static [IID] = &[IID_IEnumSTATSTG];
+    IEnumSTATSTGVtbl, iids [IID_IEnumSTATSTG],
+    slots {
+        Next: enum_next,
+        Skip: enum_skip,
+        Reset: enum_reset,
+        Clone: enum_clone,
+    }
 }
 
 unsafe extern "system" fn enum_next(

@@ -3,40 +3,73 @@
 use std::ffi::c_void;
 use std::io::SeekFrom;
 
-use super::storage::{new_stream, statstg};
-use super::{OutParam, invalid_pointer, out_ptr, read_into, write_from};
+use super::{OutParam, invalid_pointer, out_ptr, read_into, task_wide, write_from};
 use crate::com::foreign::ComRef;
 use crate::com::guids::*;
-use crate::com::object::{self, Class};
-use crate::com::shells::StreamShell;
+use crate::com::object::ComObject;
+use crate::com::shells::KeepAlive;
 use crate::com::types::*;
 use crate::com::vtbl::{IStreamVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind};
+use crate::storage::{ElementKind, ElementStat, Stream};
+use parking_lot::Mutex;
 
-static STREAM_VTBL: IStreamVtbl = IStreamVtbl {
-    QueryInterface: object::query_interface::<StreamShell>,
-    AddRef: object::add_ref::<StreamShell>,
-    Release: object::release::<StreamShell>,
-    Read: read,
-    Write: write,
-    Seek: seek,
-    SetSize: set_size,
-    CopyTo: copy_to,
-    Commit: commit,
-    Revert: revert,
-    LockRegion: lock_region,
-    UnlockRegion: lock_region,
-    Stat: stat,
-    Clone: clone,
-};
-
-impl Class for StreamShell {
-    type Vtbl = IStreamVtbl;
-    fn vtbl() -> &'static IStreamVtbl {
-        &STREAM_VTBL
+com_class! {
+    /// An `IStream` over a storage stream or a property.
+    pub struct StreamShell {
+        pub stream: Mutex<Box<dyn Stream>>,
+        pub keep: Option<KeepAlive>,
     }
-    const IIDS: &'static [IID] = &[IID_ISequentialStream, IID_IStream];
+    IStreamVtbl, iids [IID_ISequentialStream, IID_IStream],
+    slots {
+        Read: read,
+        Write: write,
+        Seek: seek,
+        SetSize: set_size,
+        CopyTo: copy_to,
+        Commit: commit,
+        Revert: revert,
+        LockRegion: lock_region,
+        UnlockRegion: lock_region,
+        Stat: stat,
+        Clone: clone,
+    }
+}
+
+/// A `STATSTG` for `stat`; the name is allocated with the task allocator unless
+/// `STATFLAG_NONAME` or the object has no name (memory streams, storages on lock-bytes).
+pub(crate) fn statstg(stat: &ElementStat, flag: DWORD) -> STATSTG {
+    STATSTG {
+        pwcsName: if flag & STATFLAG_NONAME != 0 || stat.name.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            task_wide(&stat.name)
+        },
+        type_: match stat.kind {
+            ElementKind::Storage => STGTY_STORAGE,
+            ElementKind::Stream => STGTY_STREAM,
+        },
+        cbSize: stat.size,
+        mtime: FILETIME::from_u64(stat.mtime),
+        ctime: FILETIME::from_u64(stat.ctime),
+        atime: FILETIME::from_u64(stat.atime),
+        grfMode: stat.mode,
+        grfLocksSupported: 0,
+        clsid: GUID::from_bytes(stat.clsid),
+        grfStateBits: stat.state_bits,
+        reserved: 0,
+    }
+}
+
+pub(crate) fn new_stream(
+    stream: Box<dyn crate::storage::Stream>,
+    keep: Option<KeepAlive>,
+) -> *mut c_void {
+    ComObject::into_raw(StreamShell {
+        stream: parking_lot::Mutex::new(stream),
+        keep,
+    })
 }
 
 unsafe extern "system" fn read(this: This, pv: *mut c_void, cb: ULONG, pcb: *mut ULONG) -> HRESULT {

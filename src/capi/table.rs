@@ -19,7 +19,7 @@ use super::{OutParam, clear_out, invalid, out_ptr, unknown_flags};
 use crate::com::guids::IID_IMAPITable;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
-use crate::com::object::{self, Class, ComObject};
+use crate::com::object::ComObject;
 use crate::com::shells::KeepAlive;
 use crate::com::tables;
 use crate::com::types::*;
@@ -29,53 +29,44 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
 use crate::model::table::{Rows, Table, TableKind};
 
-/// An `IMAPITable` over the recipients or attachments of one message.
-pub struct TableShell {
-    pub file: Arc<MsgFile>,
-    pub message: NodeId,
-    pub kind: TableKind,
-    pub table: Mutex<Table>,
-    /// The allocators of the message, for everything returned to the caller.
-    pub alloc: Allocators,
-    /// The message's COM object: the table keeps it alive.
-    pub keep: KeepAlive,
-}
-
-static TABLE_VTBL: IMAPITableVtbl = IMAPITableVtbl {
-    QueryInterface: object::query_interface::<TableShell>,
-    AddRef: object::add_ref::<TableShell>,
-    Release: object::release::<TableShell>,
-    GetLastError: get_last_error,
-    Advise: advise,
-    Unadvise: unadvise,
-    GetStatus: get_status,
-    SetColumns: set_columns,
-    QueryColumns: query_columns,
-    GetRowCount: get_row_count,
-    SeekRow: seek_row,
-    SeekRowApprox: seek_row_approx,
-    QueryPosition: query_position,
-    FindRow: find_row,
-    Restrict: restrict,
-    CreateBookmark: create_bookmark,
-    FreeBookmark: free_bookmark,
-    SortTable: sort_table,
-    QuerySortOrder: query_sort_order,
-    QueryRows: query_rows,
-    Abort: abort,
-    ExpandRow: expand_row,
-    CollapseRow: collapse_row,
-    WaitForCompletion: wait_for_completion,
-    GetCollapseState: get_collapse_state,
-    SetCollapseState: set_collapse_state,
-};
-
-impl Class for TableShell {
-    type Vtbl = IMAPITableVtbl;
-    fn vtbl() -> &'static IMAPITableVtbl {
-        &TABLE_VTBL
+com_class! {
+    /// An `IMAPITable` over the recipients or attachments of one message.
+    pub struct TableShell {
+        pub file: Arc<MsgFile>,
+        pub message: NodeId,
+        pub kind: TableKind,
+        pub table: Mutex<Table>,
+        /// The allocators of the message, for everything returned to the caller.
+        pub alloc: Allocators,
+        /// The message's COM object: the table keeps it alive.
+        pub keep: KeepAlive,
     }
-    const IIDS: &'static [IID] = &[IID_IMAPITable];
+    IMAPITableVtbl, iids [IID_IMAPITable],
+    slots {
+        GetLastError: get_last_error,
+        Advise: advise,
+        Unadvise: unadvise,
+        GetStatus: get_status,
+        SetColumns: set_columns,
+        QueryColumns: query_columns,
+        GetRowCount: get_row_count,
+        SeekRow: seek_row,
+        SeekRowApprox: seek_row_approx,
+        QueryPosition: query_position,
+        FindRow: find_row,
+        Restrict: restrict,
+        CreateBookmark: create_bookmark,
+        FreeBookmark: free_bookmark,
+        SortTable: sort_table,
+        QuerySortOrder: query_sort_order,
+        QueryRows: query_rows,
+        Abort: abort,
+        ExpandRow: expand_row,
+        CollapseRow: collapse_row,
+        WaitForCompletion: wait_for_completion,
+        GetCollapseState: get_collapse_state,
+        SetCollapseState: set_collapse_state,
+    }
 }
 
 /// A new table object (one reference) for `GetRecipientTable`, `GetAttachmentTable` and
@@ -540,10 +531,10 @@ pub(super) mod tests {
     use crate::com::guids::{IID_IMessage, IID_IUnknown};
     use crate::com::mapimem;
     use crate::com::scode::scode_of;
-    use crate::model::prop::PropValue;
-    use crate::model::prop::tags::*;
     use crate::model::table::{TOO_COMPLEX, TableRow};
     use crate::storage::docfile::create_file;
+    use crate::types::prop_value::PropValue;
+    use crate::types::prop_value::tags::*;
 
     thread_local! {
         static FAKE: RefCell<Option<Rows>> = const { RefCell::new(None) };

@@ -10,12 +10,12 @@ pub mod rtf_sync;
 pub mod tnef;
 mod tnef_formats;
 pub mod tnef_legacy;
-pub mod tnef_props;
+pub mod tnef_read;
 pub mod tnef_write;
 pub mod values;
 
 use crate::consts::*;
-use crate::model::prop::{PropValue, is_known_type, is_stream_type, prop_id, prop_type};
+use crate::types::prop_value::{PropValue, is_known_type, is_stream_type, prop_id, prop_type};
 
 pub const PROPERTIES_STREAM: &str = "__properties_version1.0";
 pub const NAMEID_STORAGE: &str = "__nameid_version1.0";

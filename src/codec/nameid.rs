@@ -16,10 +16,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::MAX_WARNINGS;
-use crate::model::names::{
+use crate::types::prop_name::{
     FIRST_NAMED_ID, LAST_NAMED_ID, Name, NameKind, NamedEntry, PS_MAPI, PS_PUBLIC_STRINGS,
 };
-use crate::model::prop::Guid;
+use crate::types::prop_value::Guid;
 
 pub const GUID_STREAM: &str = "__substg1.0_00020102";
 pub const ENTRY_STREAM: &str = "__substg1.0_00030102";
@@ -77,7 +77,7 @@ fn utf16le(s: &[u16]) -> Vec<u8> {
 /// real files show is that the name is hashed *as stored*: current Outlook stores those
 /// names lower-cased already (126 such records in the corpus), and the one file whose
 /// header names are mixed-case (`poi--simple_test_msg.msg`, root CLSID of Outlook) hashes
-/// them unchanged. [`crate::model::names::NameMap`] stores new internet-header names
+/// them unchanged. [`crate::model::name_map::NameMap`] stores new internet-header names
 /// lower-cased, so what we create satisfies both readings, and maps read from a file keep
 /// their exact buckets.
 pub fn hash_key(name: &Name) -> u32 {
@@ -242,7 +242,7 @@ pub fn parse(guids: &[u8], entries: &[u8], strings: &[u8]) -> (Vec<NamedEntry>, 
             w.push(|| {
                 format!(
                     "named property {} mapped twice (entries {first} and {k})",
-                    crate::model::names::describe(&name)
+                    crate::types::prop_name::describe(&name)
                 )
             });
         } else {
@@ -282,12 +282,12 @@ impl Sets {
 }
 
 /// Writes a map as Outlook does: entries in the order given (give them in id order, as
-/// [`crate::model::names::NameMap::to_entries`] does), property sets in the GUID stream in
+/// [`crate::model::name_map::NameMap::to_entries`] does), property sets in the GUID stream in
 /// order of first use (never `PS_MAPI` or `PS_PUBLIC_STRINGS`), each string name at the
 /// next 4-byte boundary (zero padding, none after the last), and one 8-byte record per
 /// entry in its hash bucket, in entry order; empty buckets are not written.
 pub fn build(entries: &[NamedEntry]) -> NameIdStreams {
-    debug_assert!(entries.len() <= crate::model::names::MAX_NAMES);
+    debug_assert!(entries.len() <= crate::types::prop_name::MAX_NAMES);
     let mut sets = Sets::default();
     let mut out = NameIdStreams::default();
     let mut buckets = BTreeMap::<u32, Vec<u8>>::new();
@@ -383,7 +383,8 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::model::names::{NameMap, PS_INTERNET_HEADERS, ole_guid};
+    use crate::model::name_map::NameMap;
+    use crate::types::prop_name::{PS_INTERNET_HEADERS, ole_guid};
 
     const PSETID_COMMON: Guid = ole_guid(0x0006_2008);
     const PSETID_ADDRESS: Guid = ole_guid(0x0006_2004);
@@ -691,7 +692,7 @@ mod tests {
     }
 
     fn guid_text(g: &Guid) -> String {
-        let d = crate::model::names::describe(&Name::id(*g, 0));
+        let d = crate::types::prop_name::describe(&Name::id(*g, 0));
         d.split(':').next().unwrap().to_string()
     }
 

@@ -1,9 +1,9 @@
 //! TNEF ([MS-OXTNEF], `spec/bodies-and-tnef.md` §5): the stream `winmail.dat` carries, read
 //! into a neutral structure and written back from one.
 //!
-//! This module holds the structure and the reader; [`super::tnef_props`] reads and writes
-//! the property lists (`attMsgProps`, `attRecipTable`, `attAttachment`),
-//! [`super::tnef_write`] writes a stream, and [`super::tnef_legacy`] maps the legacy
+//! This module holds the structure; [`super::tnef_read`] reads a stream into it (records and
+//! the property lists `attMsgProps`, `attRecipTable`, `attAttachment`), [`super::tnef_write`]
+//! writes one, and [`super::tnef_legacy`] maps the legacy
 //! attributes to MAPI properties and back. Everything is pure over bytes: the `ITnef`
 //! object that drives an `IMessage` sits above.
 //!
@@ -13,12 +13,9 @@
 //! read from the stream sizes an allocation before the bytes behind it are seen.
 #![forbid(unsafe_code)]
 
-use std::io::Read;
-
-use super::tnef_props;
-use crate::error::{Error, ErrorKind, Result};
-use crate::model::names::{Name, ole_guid};
-use crate::model::prop::{Guid, PropValue};
+use crate::error::Result;
+use crate::types::prop_name::{Name, ole_guid};
+use crate::types::prop_value::{Guid, PropValue};
 
 /// The first four bytes of every TNEF stream (`TNEF_SIGNATURE` 0x223E9F78, little-endian).
 pub const TNEF_SIGNATURE: u32 = 0x223E_9F78;
@@ -258,7 +255,7 @@ impl Tnef {
     /// through its code page. Strings are kept as bytes everywhere else, so a caller can
     /// choose another page.
     pub fn decode_text(&self, bytes: &[u8]) -> Result<String> {
-        let units = crate::model::strings::decode(self.codepage(), bytes)?;
+        let units = crate::types::codepage::decode(self.codepage(), bytes)?;
         Ok(String::from_utf16_lossy(&units))
     }
 
@@ -281,223 +278,6 @@ impl Tnef {
         } else {
             self.problems_dropped += 1;
         }
-    }
-}
-
-/// Reads a TNEF stream from bytes. Fails only when the input does not start with the TNEF
-/// signature and a key; everything after that is read as far as it goes.
-pub fn read(bytes: &[u8]) -> Result<Tnef> {
-    read_at_depth(bytes, 0)
-}
-
-/// Reads a TNEF stream from a reader, to its end. I/O errors are returned as such.
-pub fn read_from(mut r: impl Read) -> Result<Tnef> {
-    let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes)
-        .map_err(|e| Error::io("reading a TNEF stream", &e))?;
-    read(&bytes)
-}
-
-/// Just the stream's code page, as `GetTnefStreamCodepage` gives it: `attOemCodepage`'s
-/// two values, or (437, 0) when the stream has none. Stops at the first attribute that
-/// could carry it.
-pub fn read_codepage(bytes: &[u8]) -> Result<(u32, u32)> {
-    check_header(bytes)?;
-    let mut pos = HEADER_LEN;
-    while let Some(rec) = next_record(bytes, pos) {
-        let rec = rec.map_err(|_| corrupt("the stream ends inside an attribute"))?;
-        if rec.id == att::OEM_CODEPAGE {
-            if rec.data.len() < 4 {
-                return Err(corrupt("attOemCodepage is shorter than 4 bytes"));
-            }
-            let v = |i: usize| {
-                rec.data
-                    .get(i..i + 4)
-                    .map_or(0, |b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
-            };
-            return Ok((v(0), v(4)));
-        }
-        if !matches!(rec.level, LVL_MESSAGE | LVL_ATTACHMENT) {
-            return Err(corrupt("an attribute has an unknown level"));
-        }
-        pos = rec.end;
-    }
-    Ok((DEFAULT_OEM_CODEPAGE, 0))
-}
-
-fn corrupt(what: &str) -> Error {
-    Error::new(ErrorKind::CorruptData, format!("not a TNEF stream: {what}"))
-}
-
-fn check_header(bytes: &[u8]) -> Result<u16> {
-    if bytes.len() < HEADER_LEN {
-        return Err(corrupt("shorter than the signature and key"));
-    }
-    let sig = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
-    if sig != TNEF_SIGNATURE {
-        return Err(corrupt(&format!("signature {sig:#010x}")));
-    }
-    Ok(u16::from_le_bytes([bytes[4], bytes[5]]))
-}
-
-/// One record in the input, borrowed.
-struct Record<'a> {
-    level: u8,
-    id: u32,
-    data: &'a [u8],
-    checksum_ok: bool,
-    end: usize,
-}
-
-/// A record cut short by the end of the input: what was there.
-struct Cut<'a> {
-    level: u8,
-    id: u32,
-    data: &'a [u8],
-}
-
-/// The record at `pos`, `None` at the end of the input.
-fn next_record(bytes: &[u8], pos: usize) -> Option<std::result::Result<Record<'_>, Cut<'_>>> {
-    let rest = bytes.get(pos..).filter(|r| !r.is_empty())?;
-    if rest.len() < 9 {
-        return Some(Err(Cut {
-            level: rest[0],
-            id: 0,
-            data: &[],
-        }));
-    }
-    let level = rest[0];
-    let id = u32::from_le_bytes(rest[1..5].try_into().expect("4 bytes"));
-    let len = u32::from_le_bytes(rest[5..9].try_into().expect("4 bytes")) as usize;
-    let body = &rest[9..];
-    if body.len() < len.saturating_add(2) {
-        let data = &body[..len.min(body.len())];
-        return Some(Err(Cut { level, id, data }));
-    }
-    let data = &body[..len];
-    let stored = u16::from_le_bytes([body[len], body[len + 1]]);
-    Some(Ok(Record {
-        level,
-        id,
-        data,
-        checksum_ok: stored == checksum(data),
-        end: pos + 9 + len + 2,
-    }))
-}
-
-pub(crate) fn read_at_depth(bytes: &[u8], depth: usize) -> Result<Tnef> {
-    let key = check_header(bytes)?;
-    let mut t = Tnef {
-        key,
-        consumed: HEADER_LEN,
-        ..Tnef::default()
-    };
-    let mut pos = HEADER_LEN;
-    // The attachment level-2 attributes go to; `None` until the first one.
-    let mut current: Option<usize> = None;
-    while let Some(rec) = next_record(bytes, pos) {
-        let (rec, truncated) = match rec {
-            Ok(r) => (r, false),
-            Err(cut) if matches!(cut.level, LVL_MESSAGE | LVL_ATTACHMENT) && cut.id != 0 => {
-                let len = bytes.len() - pos;
-                t.problem(
-                    component(cut.level, current),
-                    cut.id,
-                    0,
-                    ProblemKind::Truncated,
-                    || {
-                        format!(
-                            "the stream ends {len} bytes into attribute {:#010x}",
-                            cut.id
-                        )
-                    },
-                );
-                let rec = Record {
-                    level: cut.level,
-                    id: cut.id,
-                    data: cut.data,
-                    checksum_ok: false,
-                    end: bytes.len(),
-                };
-                (rec, true)
-            }
-            Err(_) => {
-                let n = bytes.len() - pos;
-                t.problem(Component::Message, 0, 0, ProblemKind::TrailingData, || {
-                    format!("{n} bytes after the last attribute are not an attribute")
-                });
-                break;
-            }
-        };
-        if !matches!(rec.level, LVL_MESSAGE | LVL_ATTACHMENT) {
-            let n = bytes.len() - pos;
-            t.problem(Component::Message, 0, 0, ProblemKind::TrailingData, || {
-                format!(
-                    "{n} bytes after the last attribute start with level {} (ignored)",
-                    rec.level
-                )
-            });
-            break;
-        }
-        pos = rec.end;
-        t.consumed = pos;
-        if rec.level == LVL_ATTACHMENT && (rec.id == att::ATTACH_REND_DATA || current.is_none()) {
-            t.attachments.push(Attachment::default());
-            current = Some(t.attachments.len() - 1);
-        }
-        let comp = component(rec.level, current);
-        // [TNEF] 2.3.3.4: readers ignore the checksum of message-class attributes (old
-        // writers got it wrong); it is still recorded in `checksum_ok`.
-        if !rec.checksum_ok
-            && !truncated
-            && !matches!(rec.id, att::MESSAGE_CLASS | att::ORIGINAL_MESSAGE_CLASS)
-        {
-            t.problem(comp, rec.id, 0, ProblemKind::BadChecksum, || {
-                format!(
-                    "attribute {:#010x}: checksum does not match its data",
-                    rec.id
-                )
-            });
-        }
-        match (rec.level, rec.id) {
-            (LVL_MESSAGE, att::MSG_PROPS) => {
-                let mut props = std::mem::take(&mut t.props);
-                tnef_props::read_list_into(rec.data, depth, &mut t, comp, rec.id, &mut props);
-                t.props = props;
-            }
-            (LVL_MESSAGE, att::RECIP_TABLE) => {
-                let rows = tnef_props::read_rows(rec.data, depth, &mut t, comp, rec.id);
-                t.recipients.extend(rows);
-            }
-            (LVL_ATTACHMENT, att::ATTACHMENT) => {
-                let i = current.expect("set above for level 2");
-                let mut props = std::mem::take(&mut t.attachments[i].props);
-                tnef_props::read_list_into(rec.data, depth, &mut t, comp, rec.id, &mut props);
-                t.attachments[i].props = props;
-            }
-            _ => {
-                let attr = Attribute {
-                    level: rec.level,
-                    id: rec.id,
-                    data: rec.data.to_vec(),
-                    checksum_ok: rec.checksum_ok,
-                };
-                match (rec.level, current) {
-                    (LVL_ATTACHMENT, Some(i)) => t.attachments[i].attributes.push(attr),
-                    _ => t.attributes.push(attr),
-                }
-            }
-        }
-    }
-    Ok(t)
-}
-
-fn component(level: u8, current: Option<usize>) -> Component {
-    match (level, current) {
-        (LVL_ATTACHMENT, Some(i)) => Component::Attachment(i),
-        // A level-2 attribute that starts the first attachment.
-        (LVL_ATTACHMENT, None) => Component::Attachment(0),
-        _ => Component::Message,
     }
 }
 

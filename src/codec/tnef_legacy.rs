@@ -25,7 +25,7 @@ use super::tnef::{
 use super::tnef_formats::*;
 pub use super::tnef_formats::{dtr_to_filetime, filetime_to_dtr, one_off_entry_id};
 use crate::consts::*;
-use crate::model::prop::{PropValue, prop_id, prop_type};
+use crate::types::prop_value::{PropValue, prop_id, prop_type};
 
 /// The property tags this mapping uses (8-bit strings: the stream's form).
 pub mod tag {
@@ -425,7 +425,7 @@ fn text(props: &[Prop], tag: u32, cp: u32) -> Option<Vec<u8>> {
     match find(props, tag) {
         Some(PropValue::String8(s)) => Some(s.clone()),
         _ => match find(props, (tag & 0xFFFF_0000) | PT_UNICODE) {
-            Some(PropValue::Unicode(u)) => crate::model::strings::encode(cp, u).ok(),
+            Some(PropValue::Unicode(u)) => crate::types::codepage::encode(cp, u).ok(),
             _ => None,
         },
     }

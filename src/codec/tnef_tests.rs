@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::codec::tnef_legacy::{self as legacy, Message, Mode, tag::*};
+use crate::codec::tnef_read::*;
 use crate::codec::tnef_write::{self, record, write};
 use crate::consts::*;
-use crate::model::names::{Name, PS_PUBLIC_STRINGS, ole_guid};
+use crate::types::prop_name::{Name, PS_PUBLIC_STRINGS, ole_guid};
 
 fn u16s(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -369,7 +370,7 @@ fn huge_counts_are_refused_before_allocating() {
 #[test]
 fn damage_keeps_the_properties_before_it() {
     let mut list = Vec::new();
-    tnef_props::write_list(
+    tnef_write::write_list(
         &[
             Prop::new(0x0017_0003, PropValue::Long(2)),
             Prop::new(0x0037_001E, PropValue::String8(b"x".to_vec())),

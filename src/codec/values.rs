@@ -4,7 +4,7 @@
 
 use super::{mv_value_stream_name, value_stream_name};
 use crate::consts::*;
-use crate::model::prop::{Guid, PropValue, prop_type};
+use crate::types::prop_value::{Guid, PropValue, prop_type};
 
 /// Bytes of one UTF-16 string without its trailing NULs.
 pub fn utf16_from_bytes(bytes: &[u8]) -> Vec<u16> {

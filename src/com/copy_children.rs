@@ -11,8 +11,8 @@ use super::types::*;
 use super::vtbl::{IMAPIPropVtbl, IMAPITableVtbl, IMessageVtbl, IStorageVtbl};
 use crate::consts::*;
 use crate::error::Result;
-use crate::model::prop::tags::*;
-use crate::model::prop::{prop_id, prop_type};
+use crate::types::prop_value::tags::*;
+use crate::types::prop_value::{prop_id, prop_type};
 
 use super::copy_values::intrinsic;
 

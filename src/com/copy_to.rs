@@ -33,8 +33,8 @@ use super::types::*;
 use super::vtbl::{IUnknownVtbl, Interface};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::model::prop::prop_id;
-use crate::model::prop::tags::*;
+use crate::types::prop_value::prop_id;
+use crate::types::prop_value::tags::*;
 
 /// `hr` as an error saying what failed, of the kind its SCODE means.
 pub(super) fn check(hr: HRESULT, what: &str) -> Result<()> {

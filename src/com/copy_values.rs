@@ -12,8 +12,8 @@ use super::types::*;
 use super::vtbl::{IMAPIPropVtbl, IStreamVtbl};
 use crate::consts::*;
 use crate::error::Result;
-use crate::model::prop::tags::*;
-use crate::model::prop::{change_type, prop_id, prop_type};
+use crate::types::prop_value::tags::*;
+use crate::types::prop_value::{change_type, prop_id, prop_type};
 
 /// Tags in an array a call handed us.
 ///

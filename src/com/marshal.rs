@@ -13,7 +13,7 @@ use super::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::model::message::{Problem, PropOut};
-use crate::model::prop::{PropValue, prop_type};
+use crate::types::prop_value::{PropValue, prop_type};
 
 // ===== C to Rust =====
 

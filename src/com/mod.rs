@@ -7,22 +7,22 @@ mod copy_children;
 pub mod copy_to;
 mod copy_values;
 pub mod foreign;
+#[cfg(not(windows))]
+pub mod foreign_lockbytes;
 pub mod foreign_storage;
 pub mod guids;
 #[cfg(not(windows))]
 pub mod hglobal;
-#[cfg(not(windows))]
-pub mod lockbytes;
 pub mod mapimem;
+pub mod mapinameid;
 pub mod marshal;
-pub mod names;
 pub mod object;
 pub mod packed_props;
 pub mod progress;
 pub mod prop_compare;
 pub mod prop_helpers;
 pub mod scode;
-pub mod session;
+pub mod session_registry;
 pub mod shells;
 pub mod tables;
 pub mod types;

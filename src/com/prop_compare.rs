@@ -10,8 +10,8 @@ use std::cmp::Ordering;
 use super::marshal::{self, c_len};
 use super::types::*;
 use crate::consts::*;
-use crate::model::prop::PropValue;
 use crate::model::table::{Restriction, TableRow};
+use crate::types::prop_value::PropValue;
 
 /// The code page 8-bit strings are read in for comparisons (Windows' Western default).
 const COMPARE_CODEPAGE: u32 = 1252;

@@ -1,5 +1,8 @@
-//! The state behind each kind of COM object we hand out. The vtables and slot functions
-//! that serve them live in `capi`.
+//! The state behind `IMessage` and `IAttach` objects. Every other class declares its shell
+//! with its vtable and slots in one `capi` file (`com_class!`, capi/class.rs); these two stay
+//! here because each refers to the other (a message caches its open attachments, an
+//! attachment keeps its message and embedded message) and the session registry
+//! (com/session_registry.rs) closes messages, which `capi` may not be imported from.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -12,8 +15,8 @@ use super::foreign::ComRef;
 use super::mapimem::Allocators;
 use super::object::ComObject;
 use super::types::*;
+use super::vtbl::MSGCALLRELEASE;
 use crate::model::message::{MsgFile, NodeId};
-use crate::storage::{ElementStat, Storage, Stream};
 
 /// Something a child object keeps alive (usually its parent's COM object).
 pub type KeepAlive = Arc<dyn Any + Send + Sync>;
@@ -122,23 +125,4 @@ impl Drop for MessageShell {
             drop(self.file.close_node(self.node));
         }
     }
-}
-
-/// An `IStorage` over one of our storages. (A caller's own storages, and their
-/// sub-storages, are handed back to the caller as themselves.)
-pub struct StorageShell {
-    pub storage: Arc<dyn Storage>,
-    pub keep: Option<KeepAlive>,
-}
-
-/// An `IStream` over a storage stream or a property.
-pub struct StreamShell {
-    pub stream: Mutex<Box<dyn Stream>>,
-    pub keep: Option<KeepAlive>,
-}
-
-/// An `IEnumSTATSTG`.
-pub struct EnumShell {
-    pub items: Arc<Vec<ElementStat>>,
-    pub pos: Mutex<usize>,
 }

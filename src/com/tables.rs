@@ -296,7 +296,7 @@ mod tests {
 
     use super::*;
     use crate::com::mapimem;
-    use crate::model::prop::PropValue;
+    use crate::types::prop_value::PropValue;
 
     const PR_DISPLAY_NAME_W: u32 = 0x3001_001F;
     const PR_ROWID: u32 = 0x3000_0003;

@@ -315,8 +315,6 @@ pub type LPALLOCATEMORE = unsafe extern "system" fn(
     lppBuffer: *mut *mut c_void,
 ) -> SCODE;
 pub type LPFREEBUFFER = unsafe extern "system" fn(lpBuffer: *mut c_void) -> ULONG;
-pub type MSGCALLRELEASE =
-    unsafe extern "system" fn(ulCallerData: ULONG, lpMessage: *mut super::vtbl::IMessage);
 /// `REFIID`/`REFCLSID`: a pointer in C, a reference (same ABI) in C++.
 pub type REFIID = *const GUID;
 pub type REFCLSID = *const GUID;

@@ -127,8 +127,9 @@ pub struct ILockBytesVtbl {
     pub Stat: unsafe extern "system" fn(This, *mut STATSTG, DWORD) -> HRESULT,
 }
 
-/// The IMAPIProp slots (3–13), shared by IMessage and IAttach.
-macro_rules! mapiprop_vtbl {
+/// Declares a vtable *layout* that begins with the IMAPIProp slots (3–13), shared by
+/// IMessage and IAttach. (The vtable *values* are built by `com_class!` in capi.)
+macro_rules! imapiprop_layout {
     ($(#[$m:meta])* $name:ident { $($extra:tt)* }) => {
         $(#[$m])*
         #[repr(C)]
@@ -182,9 +183,9 @@ macro_rules! mapiprop_vtbl {
     };
 }
 
-mapiprop_vtbl!(IMAPIPropVtbl {});
-mapiprop_vtbl!(IAttachVtbl {});
-mapiprop_vtbl!(IMessageVtbl {
+imapiprop_layout!(IMAPIPropVtbl {});
+imapiprop_layout!(IAttachVtbl {});
+imapiprop_layout!(IMessageVtbl {
     pub GetAttachmentTable: unsafe extern "system" fn(This, ULONG, *mut This) -> HRESULT,
     pub OpenAttach: unsafe extern "system" fn(This, ULONG, *const IID, ULONG, *mut This) -> HRESULT,
     pub CreateAttach: unsafe extern "system" fn(This, *const IID, ULONG, *mut ULONG, *mut This) -> HRESULT,
@@ -312,6 +313,8 @@ pub type IStorage = Interface<IStorageVtbl>;
 pub type ILockBytes = Interface<ILockBytesVtbl>;
 pub type IMAPIProp = Interface<IMAPIPropVtbl>;
 pub type IMessage = Interface<IMessageVtbl>;
+/// The callback `OpenIMsgOnIStg` takes, called when the message's last reference goes.
+pub type MSGCALLRELEASE = unsafe extern "system" fn(ulCallerData: ULONG, lpMessage: *mut IMessage);
 pub type IMAPITable = Interface<IMAPITableVtbl>;
 pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
 

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::prop::{PropValue, prop_id, prop_type};
 use crate::consts::*;
 use crate::storage::Blob;
+use crate::types::prop_value::{PropValue, prop_id, prop_type};
 
 /// Flags of a property a caller creates: readable and writable.
 pub const DEFAULT_FLAGS: u32 = PROPATTR_READABLE | PROPATTR_WRITEABLE;

@@ -5,18 +5,23 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::attachments::{AttachObject, AttachSlot, AttachState, Attachments};
 use super::bag::{PropBag, Slot, Stored};
-use super::message::{EAGER_LIMIT, GETPROPS_LIMIT, MessageState};
-use super::prop::{prop_type, tags::*};
+use super::props::GETPROPS_LIMIT;
 use super::recipients::{RecipientRow, Recipients};
+use super::state::MessageState;
+use super::state::{AttachObject, AttachSlot, AttachState, Attachments};
 use crate::codec::nameid;
 use crate::codec::{self, Entry, EntryBody, HeaderKind, values};
 use crate::consts::*;
 use crate::error::{ErrorKind, Result};
+use crate::types::prop_value::{prop_type, tags::*};
 
-use super::names::NameMap;
+use super::name_map::NameMap;
 use crate::storage::{ElementKind, ElementStat, Storage};
+
+/// Value streams up to this size are read when a message is opened; larger values stay in
+/// the storage until asked for.
+pub const EAGER_LIMIT: u64 = 64 * 1024;
 
 /// Mode child storages are opened with for reading.
 const READ_CHILD: u32 = STGM_READ | STGM_SHARE_EXCLUSIVE;
@@ -433,10 +438,10 @@ mod tests {
     use super::*;
     use crate::codec::Counters;
     use crate::model::bag::DEFAULT_FLAGS;
-    use crate::model::prop::PropValue;
-    use crate::model::prop::prop_id;
     use crate::storage::Blob;
     use crate::storage::docfile::create_file;
+    use crate::types::prop_value::PropValue;
+    use crate::types::prop_value::prop_id;
 
     const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
 

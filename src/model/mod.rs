@@ -1,17 +1,22 @@
 //! The message model: property values, property bags, messages and their parts.
 #![forbid(unsafe_code)]
 
-pub mod attachments;
+mod attach_calls;
 pub mod bag;
+mod collate;
+pub mod file_state;
 mod load;
 pub mod message;
-pub mod names;
-pub mod prop;
+pub mod name_map;
+mod open_streams;
 pub mod props;
 pub mod propstream;
+mod publish;
 pub mod recipients;
+pub mod restriction;
+pub mod rows;
 mod save;
-pub mod strings;
+pub mod state;
 pub mod table;
 #[cfg(test)]
 mod width_tests;

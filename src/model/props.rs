@@ -3,13 +3,34 @@
 #![forbid(unsafe_code)]
 
 use super::bag::{DEFAULT_FLAGS, PropBag, Slot};
-use super::message::{CONVERT_LIMIT, GETPROPS_LIMIT, PropOut};
-use super::prop::{PropValue, change_type, prop_id, prop_type, tags::*};
-use super::strings;
 use crate::codec::values;
 use crate::consts::*;
 use crate::error::{ErrorKind, Result, err};
 use crate::storage::Blob;
+use crate::types::codepage;
+use crate::types::prop_value::{PropValue, change_type, prop_id, prop_type, tags::*};
+
+/// `GetProps` returns string and binary values up to this size; larger ones come back as
+/// `MAPI_E_NOT_ENOUGH_MEMORY` and are read with `OpenProperty(..., IID_IStream)`.
+pub const GETPROPS_LIMIT: u64 = 1024 * 1024;
+
+/// Conversions between string widths of a streamed property are done in memory up to this.
+pub const CONVERT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// One property in a `GetProps` answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropOut {
+    Value(u32, PropValue),
+    Error(u32, ErrorKind),
+}
+
+/// One entry of a problem array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub index: u32,
+    pub tag: u32,
+    pub kind: ErrorKind,
+}
 
 /// `PR_STORE_SUPPORT_MASK` as Outlook writes it for Unicode messages.
 const UNICODE_SUPPORT_MASK: u32 = 0x0004_0E79;
@@ -225,16 +246,16 @@ pub(crate) fn is_string(ty: u32) -> bool {
 pub(crate) fn convert_value(value: PropValue, ty: u32, cp: u32) -> Result<PropValue> {
     use PropValue::*;
     Ok(match (value, ty) {
-        (String8(s), PT_UNICODE) => Unicode(strings::decode(cp, &s)?),
-        (Unicode(s), PT_STRING8) => String8(strings::encode(cp, &s)?),
+        (String8(s), PT_UNICODE) => Unicode(codepage::decode(cp, &s)?),
+        (Unicode(s), PT_STRING8) => String8(codepage::encode(cp, &s)?),
         (MvString8(v), PT_MV_UNICODE) => MvUnicode(
             v.iter()
-                .map(|s| strings::decode(cp, s))
+                .map(|s| codepage::decode(cp, s))
                 .collect::<Result<_>>()?,
         ),
         (MvUnicode(v), PT_MV_STRING8) => MvString8(
             v.iter()
-                .map(|s| strings::encode(cp, s))
+                .map(|s| codepage::encode(cp, s))
                 .collect::<Result<_>>()?,
         ),
         (v, _) => v,
@@ -287,4 +308,32 @@ pub(crate) fn convert_stream(content: Blob, from: u32, to: u32, cp: u32) -> Resu
     let value = values::decode_single(from, &bytes).expect("string type");
     let converted = convert_value(value, to, cp)?;
     Ok(Blob::from_vec(value_bytes(&converted)))
+}
+
+/// Defaults of an attachment's own properties when the attachment does not store them.
+pub(crate) fn attach_defaults(unicode: bool) -> [Computed; 3] {
+    let mrw = PROPATTR_MANDATORY | PROPATTR_READABLE | PROPATTR_WRITEABLE;
+    [
+        Computed::default(PR_ATTACH_METHOD, PropValue::Long(NO_ATTACHMENT as i32), mrw),
+        Computed::default(PR_RENDERING_POSITION, PropValue::Long(-1), mrw),
+        Computed::default(
+            PR_STORE_SUPPORT_MASK,
+            PropValue::Long(support_mask(unicode) as i32),
+            PROPATTR_READABLE,
+        ),
+    ]
+}
+
+/// `PR_ATTACH_SIZE`: the bytes of the attachment's property values, its data included
+/// (an embedded message still in the storage is not counted).
+pub(crate) fn attach_size(props: &PropBag) -> u64 {
+    props
+        .iter()
+        .map(|e| match &e.slot {
+            Slot::Value(v) => v.byte_size(),
+            Slot::Large(blob) => blob.len(),
+            Slot::Object { .. } => 0,
+        })
+        .sum::<u64>()
+        .min(i32::MAX as u64)
 }

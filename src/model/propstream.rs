@@ -15,175 +15,15 @@
 #![forbid(unsafe_code)]
 
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::io::SeekFrom;
 use std::sync::Arc;
 
-use super::message::{FileState, MsgFile, NodeId};
+use super::message::MsgFile;
+use super::open_streams::OpenStreams;
+use super::state::NodeId;
 use crate::consts::*;
-use crate::error::{Error, ErrorKind, Result, err};
-use crate::storage::{Blob, ElementKind, ElementStat, Stream};
-
-/// The content of one open property stream.
-pub struct OpenStream {
-    pub node: NodeId,
-    /// The tag as opened (its string width may differ from the stored one).
-    pub tag: u32,
-    pub content: Blob,
-    /// Written since it was last applied to the object.
-    dirty: bool,
-    /// When it was last written (a clock of the table), so that two streams on the same
-    /// property apply in the order they were written.
-    written: u64,
-    /// Open handles (clones and repeated opens share the entry).
-    handles: usize,
-}
-
-/// The open property streams of one file, by id.
-#[derive(Default)]
-pub struct OpenStreams {
-    entries: BTreeMap<u64, OpenStream>,
-    next_id: u64,
-    clock: u64,
-}
-
-impl OpenStreams {
-    /// A new entry with one handle; `dirty` when it must be applied even if never written
-    /// (a property created by `MAPI_CREATE` exists, empty).
-    pub(crate) fn insert(&mut self, node: NodeId, tag: u32, content: Blob, dirty: bool) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.clock += 1;
-        self.entries.insert(
-            id,
-            OpenStream {
-                node,
-                tag,
-                content,
-                dirty,
-                written: self.clock,
-                handles: 1,
-            },
-        );
-        id
-    }
-
-    /// The entry open on exactly `(node, tag)`, if any.
-    pub(crate) fn find(&self, node: NodeId, tag: u32) -> Option<u64> {
-        self.entries
-            .iter()
-            .find(|(_, e)| e.node == node && e.tag == tag)
-            .map(|(&id, _)| id)
-    }
-
-    /// Another handle on entry `id` (from [`find`](Self::find)); with `truncate`
-    /// (`MAPI_CREATE`) its content is emptied.
-    pub(crate) fn share(&mut self, id: u64, truncate: bool) -> u64 {
-        self.clock += 1;
-        let clock = self.clock;
-        if let Some(entry) = self.entries.get_mut(&id) {
-            entry.handles += 1;
-            if truncate {
-                entry.content = Blob::default();
-                entry.dirty = true;
-                entry.written = clock;
-            }
-        }
-        id
-    }
-
-    fn entry(&mut self, id: u64) -> Result<&mut OpenStream> {
-        self.entries.get_mut(&id).ok_or_else(|| {
-            Error::new(
-                ErrorKind::ObjectDeleted,
-                "the object the stream belongs to was closed",
-            )
-        })
-    }
-
-    /// The entry, to be changed: marked written now.
-    fn entry_to_write(&mut self, id: u64) -> Result<&mut OpenStream> {
-        self.clock += 1;
-        let clock = self.clock;
-        let entry = self.entry(id)?;
-        entry.dirty = true;
-        entry.written = clock;
-        Ok(entry)
-    }
-
-    /// Ids of the entries of `node` written since last applied, oldest write first.
-    fn pending(&self, node: NodeId) -> Vec<u64> {
-        let mut ids: Vec<(u64, u64)> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.node == node && e.dirty)
-            .map(|(&id, e)| (e.written, id))
-            .collect();
-        ids.sort_unstable();
-        ids.into_iter().map(|(_, id)| id).collect()
-    }
-
-    /// Takes out every entry of a node that is being closed.
-    pub(crate) fn remove_node(&mut self, node: NodeId) -> Vec<OpenStream> {
-        let ids: Vec<u64> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.node == node)
-            .map(|(&id, _)| id)
-            .collect();
-        ids.iter()
-            .filter_map(|id| self.entries.remove(id))
-            .collect()
-    }
-
-    /// Takes out every entry (the file is closing).
-    pub(crate) fn take_all(&mut self) -> Vec<OpenStream> {
-        std::mem::take(&mut self.entries).into_values().collect()
-    }
-}
-
-impl FileState {
-    /// Applies what the open streams of `node` hold to its properties (oldest write
-    /// first). An entry whose handles are all gone leaves the table once applied.
-    pub(crate) fn apply_streams(&mut self, node: NodeId) -> Result<()> {
-        for id in self.streams.pending(node) {
-            self.apply_stream(id)?;
-        }
-        Ok(())
-    }
-
-    fn apply_stream(&mut self, id: u64) -> Result<()> {
-        let entry = self.streams.entry(id)?;
-        if !entry.dirty {
-            return Ok(());
-        }
-        let (node, tag, content) = (entry.node, entry.tag, entry.content.clone());
-        self.set_from_stream(node, tag, content)?;
-        let entry = self.streams.entry(id)?;
-        entry.dirty = false;
-        if entry.handles == 0 {
-            self.streams.entries.remove(&id);
-        }
-        Ok(())
-    }
-
-    /// One handle of entry `id` is gone. The last one applies the content; if that fails
-    /// the entry stays (dirty, without handles) and the object's next read or save tries
-    /// again and reports the error. Returns a removed entry, to be dropped after the lock.
-    fn release_stream(&mut self, id: u64) -> Option<OpenStream> {
-        let entry = self.streams.entries.get_mut(&id)?;
-        entry.handles = entry.handles.saturating_sub(1);
-        if entry.handles > 0 {
-            return None;
-        }
-        if entry.dirty {
-            // On failure the entry stays for the next apply, which reports the error.
-            self.apply_stream(id).ok()?;
-            return None;
-        }
-        self.streams.entries.remove(&id)
-    }
-}
+use crate::error::{ErrorKind, Result, err};
+use crate::storage::{ElementKind, ElementStat, Stream};
 
 /// One handle on a property stream; clones share content, not position.
 pub struct PropertyStream {
@@ -332,9 +172,9 @@ mod tests {
     use super::*;
     use crate::codec;
     use crate::model::message::PropOut;
-    use crate::model::prop::{PropValue, tags::*};
-    use crate::storage::Storage;
     use crate::storage::docfile::{create_file, open_file};
+    use crate::storage::{Blob, Storage};
+    use crate::types::prop_value::{PropValue, tags::*};
 
     const RTF: u32 = 0x1009_0102; // PR_RTF_COMPRESSED
     const PR_HTML: u32 = 0x1013_0102;

@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 
 use super::bag::{PropBag, Slot};
-use super::prop::{PropValue, prop_id, prop_type, tags::*};
 use crate::consts::*;
 use crate::error::{ErrorKind, Result, err};
+use crate::types::prop_value::{PropValue, prop_id, prop_type, tags::*};
 
 /// One recipient.
 #[derive(Clone, Debug)]

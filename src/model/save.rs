@@ -5,17 +5,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::attachments::{AttachObject, Attachments};
 use super::bag::{PropBag, Slot, Stored};
-use super::message::MessageState;
-use super::names::NameMap;
-use super::prop::{PropValue, is_stream_type, prop_id, prop_type, tags::*};
+use super::name_map::NameMap;
 use super::props::support_mask;
 use super::recipients::Recipients;
+use super::state::MessageState;
+use super::state::{AttachObject, Attachments};
 use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, nameid, values};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{Blob, Storage};
+use crate::types::prop_value::{PropValue, is_stream_type, prop_id, prop_type, tags::*};
 
 /// Mode child storages are opened and created with for writing.
 const WRITE_CHILD: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;

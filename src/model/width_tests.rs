@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use super::bag::DEFAULT_FLAGS;
 use super::message::{MsgFile, NodeId, PropOut};
-use super::prop::{PropValue, tags::*};
 use super::table::TableKind;
 use crate::codec::{self, Counters, Entry, EntryBody, HeaderKind, values};
 use crate::consts::*;
 use crate::storage::docfile::{create_file, open_file};
 use crate::storage::{Blob, Storage};
+use crate::types::prop_value::{PropValue, tags::*};
 
 const RW: u32 = STGM_READWRITE | STGM_SHARE_EXCLUSIVE;
 const SUBJECT_A: u32 = 0x0037_001E;
@@ -24,7 +24,7 @@ fn unicode(text: &str) -> PropValue {
 }
 
 fn cp1251(text: &str) -> Vec<u8> {
-    super::strings::encode(1251, &text.encode_utf16().collect::<Vec<_>>()).unwrap()
+    crate::types::codepage::encode(1251, &text.encode_utf16().collect::<Vec<_>>()).unwrap()
 }
 
 fn new_file(path: &Path, unicode: bool) -> (Arc<MsgFile>, NodeId) {

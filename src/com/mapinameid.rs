@@ -13,8 +13,8 @@ use super::marshal;
 use super::types::*;
 use crate::consts::{MNID_ID, MNID_STRING};
 use crate::error::{ErrorKind, Result, err};
-use crate::model::names::{Name, NameKind};
-use crate::model::prop::Guid;
+use crate::types::prop_name::{Name, NameKind};
+use crate::types::prop_value::Guid;
 
 /// Reads a caller's `MAPINAMEID` pointer array of `count` entries.
 ///
@@ -239,7 +239,7 @@ mod tests {
     use super::*;
     use crate::capi::memory::{MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer};
     use crate::consts::SCODE;
-    use crate::model::names::{PS_INTERNET_HEADERS, PS_MAPI, PS_PUBLIC_STRINGS, ole_guid};
+    use crate::types::prop_name::{PS_INTERNET_HEADERS, PS_MAPI, PS_PUBLIC_STRINGS, ole_guid};
 
     thread_local! {
         /// Allocation calls so far on this thread, the call that fails (0: none), the

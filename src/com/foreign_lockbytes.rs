@@ -1,7 +1,5 @@
-//! Lock-bytes objects: the state behind our `ILockBytes` shells, and an adapter that lets a
-//! caller's own `ILockBytes` implementation carry one of our compound files.
-
-use std::sync::Arc;
+//! An adapter that lets a caller's own `ILockBytes` implementation carry one of our
+//! compound files. (Our own `ILockBytes` objects are declared in capi/ilockbytes.rs.)
 
 use super::foreign::ComRef;
 use super::scode::kind_of_storage_scode;
@@ -10,11 +8,6 @@ use super::vtbl::ILockBytesVtbl;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::byte_arrays::LockBytes;
-
-/// An `ILockBytes` we hand out (`CreateILockBytesOnHGlobal`).
-pub struct LockBytesShell {
-    pub lb: Arc<dyn LockBytes>,
-}
 
 /// A caller's `ILockBytes`, called through its vtable only. Calls happen when a storage on
 /// it is opened (the content is read once) and when its root commits.

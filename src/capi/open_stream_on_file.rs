@@ -4,10 +4,10 @@
 use std::ffi::{CStr, c_char, c_void};
 use std::path::PathBuf;
 
+use super::stream::StreamShell;
 use super::{OutParam, out_ptr};
 use crate::com::object::{ComObject, guard};
 use crate::com::scode::{map_storage_scode, scode_of};
-use crate::com::shells::StreamShell;
 use crate::com::types::*;
 use crate::com::vtbl::IStream;
 use crate::consts::*;

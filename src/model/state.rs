@@ -1,5 +1,7 @@
-//! A message's attachments, the attachment objects opened from them, and what they carry
-//! (data, an embedded message, an OLE storage).
+//! What a message saves: its properties, recipients and attachments ([`MessageState`]),
+//! the attachment objects opened from them, and what they carry (data, an embedded
+//! message, an OLE storage). Pure data: the file ([`super::message::MsgFile`]) owns it,
+//! loaders and savers below the file read and write it.
 //!
 //! An attachment has three versions: the one its open `IAttach` edits (`AttachNode`), the
 //! one its last `SaveChanges` published to the message (`AttachSlot::committed`, what the
@@ -12,8 +14,26 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::bag::PropBag;
-use super::message::{MessageState, NodeId};
+use super::recipients::Recipients;
+use crate::codec::Counters;
 use crate::storage::Storage;
+
+/// An open message or attachment: its index in the file's arena of objects.
+pub type NodeId = usize;
+
+/// Everything of a message that is saved: properties, recipients, attachments.
+#[derive(Clone, Debug, Default)]
+pub struct MessageState {
+    /// Whether the message stores strings as `PT_UNICODE` (else `PT_STRING8` in its code
+    /// page). Fixed when the message is made: read from what it stores, or for a new one
+    /// from `MAPI_UNICODE` (see [`MsgFile::open_embedded`]); strings of the other width
+    /// are converted into it when set. Its recipients and attachments share it.
+    pub unicode: bool,
+    pub props: PropBag,
+    pub counters: Counters,
+    pub recipients: Recipients,
+    pub attachments: Attachments,
+}
 
 /// What `PR_ATTACH_DATA_OBJ` holds.
 #[derive(Clone, Debug, Default)]

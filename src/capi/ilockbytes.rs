@@ -11,14 +11,14 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::OutParam;
+use super::stream::StreamShell;
 use super::{invalid_pointer, out_ptr, read_into, write_from};
 use crate::com::foreign::ComRef;
+use crate::com::foreign_lockbytes::ForeignLockBytes;
 use crate::com::guids::*;
 use crate::com::hglobal::{self, HGlobalLockBytes};
-use crate::com::lockbytes::{ForeignLockBytes, LockBytesShell};
-use crate::com::object::{self, Class, ComObject, guard};
+use crate::com::object::{ComObject, guard};
 use crate::com::scode::scode_of;
-use crate::com::shells::StreamShell;
 use crate::com::types::*;
 use crate::com::vtbl::{ILockBytes, ILockBytesVtbl, IStorage, IStream, This};
 use crate::consts::*;
@@ -26,25 +26,21 @@ use crate::error::{Error, ErrorKind};
 use crate::storage::byte_arrays::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 use crate::storage::docfile::{self, SIGNATURE};
 
-static LOCKBYTES_VTBL: ILockBytesVtbl = ILockBytesVtbl {
-    QueryInterface: object::query_interface::<LockBytesShell>,
-    AddRef: object::add_ref::<LockBytesShell>,
-    Release: object::release::<LockBytesShell>,
-    ReadAt: read_at,
-    WriteAt: write_at,
-    Flush: flush,
-    SetSize: set_size,
-    LockRegion: lock_region,
-    UnlockRegion: lock_region,
-    Stat: stat,
-};
-
-impl Class for LockBytesShell {
-    type Vtbl = ILockBytesVtbl;
-    fn vtbl() -> &'static ILockBytesVtbl {
-        &LOCKBYTES_VTBL
+com_class! {
+    /// An `ILockBytes` we hand out (`CreateILockBytesOnHGlobal`).
+    pub struct LockBytesShell {
+        pub lb: Arc<dyn LockBytes>,
     }
-    const IIDS: &'static [IID] = &[IID_ILockBytes];
+    ILockBytesVtbl, iids [IID_ILockBytes],
+    slots {
+        ReadAt: read_at,
+        WriteAt: write_at,
+        Flush: flush,
+        SetSize: set_size,
+        LockRegion: lock_region,
+        UnlockRegion: lock_region,
+        Stat: stat,
+    }
 }
 
 unsafe extern "system" fn read_at(

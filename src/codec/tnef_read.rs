@@ -1,5 +1,7 @@
-//! TNEF property lists ([MS-OXTNEF] 2.1.3.4, `spec/bodies-and-tnef.md` §5 "Property
-//! list"): the data of `attMsgProps`, `attAttachment` and each `attRecipTable` row.
+//! Reads a TNEF stream into a [`Tnef`]: its records ([MS-OXTNEF] 2.1.3.1) and property
+//! lists ([MS-OXTNEF] 2.1.3.4, `spec/bodies-and-tnef.md` §5 "Property list"): the data of
+//! `attMsgProps`, `attAttachment` and each `attRecipTable` row. One file because the format
+//! nests: a `PT_OBJECT` value in a list may be a whole TNEF stream (an embedded message).
 //!
 //! A list is a UINT32 count and that many values. Each value is its tag; for ids from
 //! 0x8000 the name (GUID, kind, LID or counted UTF-16 string padded to 4); then the data.
@@ -10,15 +12,231 @@
 //! one reading Microsoft gave for `PT_MV_I2`; the spec sheet marks it UNCONFIRMED).
 #![forbid(unsafe_code)]
 
-use super::tnef::{
-    Component, IID_IMESSAGE, MAX_DEPTH, Object, ObjectData, Problem, ProblemKind, Prop, Tnef,
-    Value, read_at_depth,
-};
-use super::tnef_write;
+use std::io::Read;
+
+use super::tnef::*;
 use super::values::{string8_from_bytes, utf16_from_bytes};
 use crate::consts::*;
-use crate::model::names::{FIRST_NAMED_ID, Name, NameKind};
-use crate::model::prop::{Guid, PropValue, prop_id, prop_type};
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::prop_name::{FIRST_NAMED_ID, Name, NameKind};
+use crate::types::prop_value::{Guid, PropValue, prop_id, prop_type};
+
+/// Reads a TNEF stream from bytes. Fails only when the input does not start with the TNEF
+/// signature and a key; everything after that is read as far as it goes.
+pub fn read(bytes: &[u8]) -> Result<Tnef> {
+    read_at_depth(bytes, 0)
+}
+
+/// Reads a TNEF stream from a reader, to its end. I/O errors are returned as such.
+pub fn read_from(mut r: impl Read) -> Result<Tnef> {
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes)
+        .map_err(|e| Error::io("reading a TNEF stream", &e))?;
+    read(&bytes)
+}
+
+/// Just the stream's code page, as `GetTnefStreamCodepage` gives it: `attOemCodepage`'s
+/// two values, or (437, 0) when the stream has none. Stops at the first attribute that
+/// could carry it.
+pub fn read_codepage(bytes: &[u8]) -> Result<(u32, u32)> {
+    check_header(bytes)?;
+    let mut pos = HEADER_LEN;
+    while let Some(rec) = next_record(bytes, pos) {
+        let rec = rec.map_err(|_| corrupt("the stream ends inside an attribute"))?;
+        if rec.id == att::OEM_CODEPAGE {
+            if rec.data.len() < 4 {
+                return Err(corrupt("attOemCodepage is shorter than 4 bytes"));
+            }
+            let v = |i: usize| {
+                rec.data
+                    .get(i..i + 4)
+                    .map_or(0, |b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+            };
+            return Ok((v(0), v(4)));
+        }
+        if !matches!(rec.level, LVL_MESSAGE | LVL_ATTACHMENT) {
+            return Err(corrupt("an attribute has an unknown level"));
+        }
+        pos = rec.end;
+    }
+    Ok((DEFAULT_OEM_CODEPAGE, 0))
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::new(ErrorKind::CorruptData, format!("not a TNEF stream: {what}"))
+}
+
+fn check_header(bytes: &[u8]) -> Result<u16> {
+    if bytes.len() < HEADER_LEN {
+        return Err(corrupt("shorter than the signature and key"));
+    }
+    let sig = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+    if sig != TNEF_SIGNATURE {
+        return Err(corrupt(&format!("signature {sig:#010x}")));
+    }
+    Ok(u16::from_le_bytes([bytes[4], bytes[5]]))
+}
+
+/// One record in the input, borrowed.
+struct Record<'a> {
+    level: u8,
+    id: u32,
+    data: &'a [u8],
+    checksum_ok: bool,
+    end: usize,
+}
+
+/// A record cut short by the end of the input: what was there.
+struct Cut<'a> {
+    level: u8,
+    id: u32,
+    data: &'a [u8],
+}
+
+/// The record at `pos`, `None` at the end of the input.
+fn next_record(bytes: &[u8], pos: usize) -> Option<std::result::Result<Record<'_>, Cut<'_>>> {
+    let rest = bytes.get(pos..).filter(|r| !r.is_empty())?;
+    if rest.len() < 9 {
+        return Some(Err(Cut {
+            level: rest[0],
+            id: 0,
+            data: &[],
+        }));
+    }
+    let level = rest[0];
+    let id = u32::from_le_bytes(rest[1..5].try_into().expect("4 bytes"));
+    let len = u32::from_le_bytes(rest[5..9].try_into().expect("4 bytes")) as usize;
+    let body = &rest[9..];
+    if body.len() < len.saturating_add(2) {
+        let data = &body[..len.min(body.len())];
+        return Some(Err(Cut { level, id, data }));
+    }
+    let data = &body[..len];
+    let stored = u16::from_le_bytes([body[len], body[len + 1]]);
+    Some(Ok(Record {
+        level,
+        id,
+        data,
+        checksum_ok: stored == checksum(data),
+        end: pos + 9 + len + 2,
+    }))
+}
+
+pub(crate) fn read_at_depth(bytes: &[u8], depth: usize) -> Result<Tnef> {
+    let key = check_header(bytes)?;
+    let mut t = Tnef {
+        key,
+        consumed: HEADER_LEN,
+        ..Tnef::default()
+    };
+    let mut pos = HEADER_LEN;
+    // The attachment level-2 attributes go to; `None` until the first one.
+    let mut current: Option<usize> = None;
+    while let Some(rec) = next_record(bytes, pos) {
+        let (rec, truncated) = match rec {
+            Ok(r) => (r, false),
+            Err(cut) if matches!(cut.level, LVL_MESSAGE | LVL_ATTACHMENT) && cut.id != 0 => {
+                let len = bytes.len() - pos;
+                t.problem(
+                    component(cut.level, current),
+                    cut.id,
+                    0,
+                    ProblemKind::Truncated,
+                    || {
+                        format!(
+                            "the stream ends {len} bytes into attribute {:#010x}",
+                            cut.id
+                        )
+                    },
+                );
+                let rec = Record {
+                    level: cut.level,
+                    id: cut.id,
+                    data: cut.data,
+                    checksum_ok: false,
+                    end: bytes.len(),
+                };
+                (rec, true)
+            }
+            Err(_) => {
+                let n = bytes.len() - pos;
+                t.problem(Component::Message, 0, 0, ProblemKind::TrailingData, || {
+                    format!("{n} bytes after the last attribute are not an attribute")
+                });
+                break;
+            }
+        };
+        if !matches!(rec.level, LVL_MESSAGE | LVL_ATTACHMENT) {
+            let n = bytes.len() - pos;
+            t.problem(Component::Message, 0, 0, ProblemKind::TrailingData, || {
+                format!(
+                    "{n} bytes after the last attribute start with level {} (ignored)",
+                    rec.level
+                )
+            });
+            break;
+        }
+        pos = rec.end;
+        t.consumed = pos;
+        if rec.level == LVL_ATTACHMENT && (rec.id == att::ATTACH_REND_DATA || current.is_none()) {
+            t.attachments.push(Attachment::default());
+            current = Some(t.attachments.len() - 1);
+        }
+        let comp = component(rec.level, current);
+        // [TNEF] 2.3.3.4: readers ignore the checksum of message-class attributes (old
+        // writers got it wrong); it is still recorded in `checksum_ok`.
+        if !rec.checksum_ok
+            && !truncated
+            && !matches!(rec.id, att::MESSAGE_CLASS | att::ORIGINAL_MESSAGE_CLASS)
+        {
+            t.problem(comp, rec.id, 0, ProblemKind::BadChecksum, || {
+                format!(
+                    "attribute {:#010x}: checksum does not match its data",
+                    rec.id
+                )
+            });
+        }
+        match (rec.level, rec.id) {
+            (LVL_MESSAGE, att::MSG_PROPS) => {
+                let mut props = std::mem::take(&mut t.props);
+                read_list_into(rec.data, depth, &mut t, comp, rec.id, &mut props);
+                t.props = props;
+            }
+            (LVL_MESSAGE, att::RECIP_TABLE) => {
+                let rows = read_rows(rec.data, depth, &mut t, comp, rec.id);
+                t.recipients.extend(rows);
+            }
+            (LVL_ATTACHMENT, att::ATTACHMENT) => {
+                let i = current.expect("set above for level 2");
+                let mut props = std::mem::take(&mut t.attachments[i].props);
+                read_list_into(rec.data, depth, &mut t, comp, rec.id, &mut props);
+                t.attachments[i].props = props;
+            }
+            _ => {
+                let attr = Attribute {
+                    level: rec.level,
+                    id: rec.id,
+                    data: rec.data.to_vec(),
+                    checksum_ok: rec.checksum_ok,
+                };
+                match (rec.level, current) {
+                    (LVL_ATTACHMENT, Some(i)) => t.attachments[i].attributes.push(attr),
+                    _ => t.attributes.push(attr),
+                }
+            }
+        }
+    }
+    Ok(t)
+}
+
+fn component(level: u8, current: Option<usize>) -> Component {
+    match (level, current) {
+        (LVL_ATTACHMENT, Some(i)) => Component::Attachment(i),
+        // A level-2 attribute that starts the first attachment.
+        (LVL_ATTACHMENT, None) => Component::Attachment(0),
+        _ => Component::Message,
+    }
+}
 
 /// Where a list stopped making sense.
 #[derive(Debug)]
@@ -356,177 +574,5 @@ fn read_object(bytes: &[u8], tag: u32, depth: usize, nested: &mut Vec<Problem>) 
             format!("embedded message kept as bytes: {}", e.message),
             nested,
         )),
-    }
-}
-
-// ---- writing ----
-
-fn put32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn pad_to_4(out: &mut Vec<u8>, n: usize) {
-    out.resize(out.len() + (4 - n % 4) % 4, 0);
-}
-
-/// Sizes and counts are UINT32 in the format; a value past 4 GiB cannot be written and is
-/// refused by the writer before it gets here, so saturating only guards the arithmetic.
-fn len32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Whether a property can be written: `PT_NULL` and an object without data have no
-/// encoding a reader could skip over, so lists leave them out.
-pub fn is_writable(p: &Prop) -> bool {
-    !matches!(
-        p.value,
-        Value::Plain(PropValue::Null) | Value::Plain(PropValue::Object)
-    )
-}
-
-/// Encodes a property list (without the properties [`is_writable`] refuses).
-pub fn write_list(props: &[Prop], out: &mut Vec<u8>) {
-    put32(out, len32(props.iter().filter(|p| is_writable(p)).count()));
-    for p in props.iter().filter(|p| is_writable(p)) {
-        write_prop(p, out);
-    }
-}
-
-/// Encodes `attRecipTable`'s data.
-pub fn write_rows(rows: &[Vec<Prop>], out: &mut Vec<u8>) {
-    put32(out, len32(rows.len()));
-    for row in rows {
-        write_list(row, out);
-    }
-}
-
-/// The tag a value is written with: the value's own type wins over the tag's, so the
-/// stream always says what follows.
-fn tag_for(p: &Prop) -> u32 {
-    let ty = match &p.value {
-        Value::Plain(v) => v.prop_type(),
-        Value::Object(_) => PT_OBJECT,
-    };
-    (p.tag & 0xFFFF_0000) | ty
-}
-
-fn write_prop(p: &Prop, out: &mut Vec<u8>) {
-    let tag = tag_for(p);
-    put32(out, tag);
-    if prop_id(tag) >= FIRST_NAMED_ID {
-        // A named id without a name cannot be written faithfully; PS_PUBLIC_STRINGS LID 0
-        // keeps the stream parseable (the API half never passes such a property).
-        let name = p
-            .name
-            .clone()
-            .unwrap_or(Name::id(crate::model::names::PS_PUBLIC_STRINGS, 0));
-        out.extend_from_slice(&name.guid);
-        match &name.kind {
-            NameKind::Id(lid) => {
-                put32(out, 0);
-                put32(out, *lid);
-            }
-            NameKind::String(s) => {
-                put32(out, 1);
-                let n = 2 * (s.len() + 1);
-                put32(out, len32(n));
-                for u in s {
-                    out.extend_from_slice(&u.to_le_bytes());
-                }
-                out.extend_from_slice(&[0, 0]);
-                pad_to_4(out, n);
-            }
-        }
-    }
-    match &p.value {
-        Value::Plain(v) => write_value(v, out),
-        Value::Object(o) => {
-            put32(out, 1);
-            let at = out.len();
-            put32(out, 0);
-            out.extend_from_slice(&o.iid);
-            match &o.data {
-                ObjectData::Message(m) => tnef_write::write_into(m, out),
-                ObjectData::Bytes(b) => out.extend_from_slice(b),
-            }
-            let n = out.len() - at - 4;
-            out[at..at + 4].copy_from_slice(&len32(n).to_le_bytes());
-            pad_to_4(out, n);
-        }
-    }
-}
-
-fn fixed_out<T: Copy, const N: usize>(out: &mut Vec<u8>, v: &[T], f: impl Fn(T) -> [u8; N]) {
-    put32(out, len32(v.len()));
-    for &x in v {
-        out.extend_from_slice(&f(x));
-        pad_to_4(out, N);
-    }
-}
-
-fn counted(out: &mut Vec<u8>, bytes: &[u8], terminator: &[u8]) {
-    let n = bytes.len() + terminator.len();
-    put32(out, len32(n));
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(terminator);
-    pad_to_4(out, n);
-}
-
-fn utf16(s: &[u16]) -> Vec<u8> {
-    s.iter().flat_map(|u| u.to_le_bytes()).collect()
-}
-
-fn write_value(v: &PropValue, out: &mut Vec<u8>) {
-    let mut one = |b: &[u8]| {
-        out.extend_from_slice(b);
-        pad_to_4(out, b.len());
-    };
-    match v {
-        PropValue::Null | PropValue::Object => unreachable!("filtered by is_writable"),
-        PropValue::I2(x) => one(&x.to_le_bytes()),
-        PropValue::Boolean(b) => one(&u16::from(*b).to_le_bytes()),
-        PropValue::Long(x) | PropValue::Error(x) => one(&x.to_le_bytes()),
-        PropValue::R4(x) => one(&x.to_le_bytes()),
-        PropValue::Double(x) | PropValue::AppTime(x) => one(&x.to_le_bytes()),
-        PropValue::Currency(x) | PropValue::I8(x) => one(&x.to_le_bytes()),
-        PropValue::SysTime(x) => one(&x.to_le_bytes()),
-        PropValue::Clsid(g) => one(g),
-        PropValue::String8(s) => {
-            put32(out, 1);
-            counted(out, s, &[0]);
-        }
-        PropValue::Unicode(s) => {
-            put32(out, 1);
-            counted(out, &utf16(s), &[0, 0]);
-        }
-        PropValue::Binary(b) => {
-            put32(out, 1);
-            counted(out, b, &[]);
-        }
-        PropValue::MvI2(v) => fixed_out(out, v, i16::to_le_bytes),
-        PropValue::MvLong(v) => fixed_out(out, v, i32::to_le_bytes),
-        PropValue::MvR4(v) => fixed_out(out, v, f32::to_le_bytes),
-        PropValue::MvDouble(v) | PropValue::MvAppTime(v) => fixed_out(out, v, f64::to_le_bytes),
-        PropValue::MvCurrency(v) | PropValue::MvI8(v) => fixed_out(out, v, i64::to_le_bytes),
-        PropValue::MvSysTime(v) => fixed_out(out, v, u64::to_le_bytes),
-        PropValue::MvClsid(v) => fixed_out(out, v, |g: Guid| g),
-        PropValue::MvString8(v) => {
-            put32(out, len32(v.len()));
-            for s in v {
-                counted(out, s, &[0]);
-            }
-        }
-        PropValue::MvUnicode(v) => {
-            put32(out, len32(v.len()));
-            for s in v {
-                counted(out, &utf16(s), &[0, 0]);
-            }
-        }
-        PropValue::MvBinary(v) => {
-            put32(out, len32(v.len()));
-            for b in v {
-                counted(out, b, &[]);
-            }
-        }
     }
 }
