@@ -28,7 +28,7 @@ use crate::storage::Version;
 #[cfg(not(windows))]
 use crate::storage::docfile;
 use crate::storage::element_copy::Exclusions;
-use crate::storage::{ElementKind, ElementStat, Storage};
+use crate::storage::{ElementStat, Storage};
 
 com_class! {
     /// An `IStorage` over one of our storages. (A caller's own storages, and their
