@@ -2,7 +2,8 @@
 # Every test of the project, as CI runs them (.ci/run installs what they need first):
 #   formatting and lints, the Rust tests (which compile and run the C/C++ programs of
 #   c-tests/), then the C/C++ programs again under valgrind and under gcc's sanitizers,
-#   then the writer-conformance tier (other people's .msg readers) and the Windows tier
+#   then the downstream check (the library installed with cargo-c and used from the install),
+#   the writer-conformance tier (other people's .msg readers) and the Windows tier
 #   (imessage.dll under Wine) when their tools are installed. .ci/run installs them and sets
 #   IMSG_REQUIRE_ALL_TIERS=1, which makes a missing tool a failure instead of a skip.
 set -eu
@@ -51,6 +52,13 @@ skip() {
     fi
     step "SKIPPED: $*"
 }
+
+if command -v cargo-cinstall >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1; then
+    step "Downstream: cargo cinstall into a temporary prefix, programs built from it with pkg-config and CMake"
+    sh tests/downstream.sh
+else
+    skip "downstream check: cargo-c or pkg-config missing (sh .ci/run installs them)"
+fi
 
 if [ -x target/conformance-venv/bin/python ] && [ -d target/conformance-node/node_modules ] &&
     command -v msgconvert >/dev/null 2>&1; then

@@ -7,8 +7,12 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
+#[path = "support/imsg_bin.rs"]
+mod imsg_bin;
+use imsg_bin::imsg_exe;
+
 fn imsg<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imsg"))
+    Command::new(imsg_exe())
         .args(args)
         .output()
         .expect("imsg runs")

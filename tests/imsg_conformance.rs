@@ -28,6 +28,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/imsg_bin.rs"]
+mod imsg_bin;
+use imsg_bin::imsg_exe;
+
 /// How long one `imsg` run may take before it counts as a hang.
 const TIME_BOUND: Duration = Duration::from_secs(120);
 
@@ -71,7 +75,7 @@ enum Outcome {
 fn run_imsg<S: AsRef<OsStr>>(args: &[S]) -> Outcome {
     let out_file = tempfile::tempfile().expect("temporary file");
     let err_file = tempfile::tempfile().expect("temporary file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imsg"))
+    let mut child = Command::new(imsg_exe())
         .args(args)
         .stdin(Stdio::null())
         .stdout(out_file.try_clone().expect("clone"))

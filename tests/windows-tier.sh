@@ -109,7 +109,7 @@ run_exe() { # name args...
 read_back() { # FILE NAME
     if [ ! -f "$1" ]; then
         fail "no $1 was written"
-    elif ! cargo run --quiet --bin imsg -- dump "$1" >"$WORK/$2.dump.json"; then
+    elif ! cargo run --quiet --package imsg -- dump "$1" >"$WORK/$2.dump.json"; then
         fail "imsg dump $1"
     elif ! python3 tests/windows/read_back.py "$WORK/$2.dump.json" "tests/windows/cross-check/$2.json"; then
         fail "$1 does not read back on Linux as written"

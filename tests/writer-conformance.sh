@@ -8,7 +8,7 @@ dir=tests/writer_conformance
 py=target/conformance-venv/bin/python
 [ -x "$py" ] || { echo "writer-conformance: run sh tests/writer-conformance-setup.sh first" >&2; exit 1; }
 
-cargo build --quiet --bin imsg
+cargo build --quiet --package imsg
 imsg="${CARGO_TARGET_DIR:-target}/debug/imsg"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/writer-conformance.XXXXXX")
