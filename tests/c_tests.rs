@@ -258,3 +258,8 @@ fn stream_matrix_c() {
 fn widths_c() {
     compile_and_run("widths.c");
 }
+
+#[test]
+fn rtf_bodies_c() {
+    compile_and_run("rtf_bodies.c");
+}

@@ -13,6 +13,7 @@ pub mod mapiutil;
 pub mod memory;
 pub mod message;
 pub mod prop;
+pub mod rtf;
 pub mod session;
 pub mod storage;
 pub mod stream;
