@@ -354,6 +354,18 @@ fn same_text(a: &SyncValues, b: &SyncValues) -> bool {
     a.crc == b.crc && a.count == b.count && a.tag == b.tag
 }
 
+/// The `\ansicpgN` of an RTF document's header (the first 4 KiB).
+pub fn rtf_codepage(rtf: &[u8]) -> Option<u32> {
+    let head = &rtf[..rtf.len().min(4096)];
+    let at = head.windows(8).position(|w| w == b"\\ansicpg")? + 8;
+    let digits: String = head[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect();
+    digits.parse().ok()
+}
+
 /// The plain text an RTF body shows: the text it encapsulates, or its visible text.
 pub fn text_of_rtf(rtf: &[u8]) -> String {
     match rtf_encap::deencapsulate(rtf) {
@@ -382,7 +394,15 @@ pub fn plan_sync(flags: u32, input: &SyncInput) -> Result<SyncPlan> {
     if flags == 0 {
         return Ok(plan);
     }
-    let cp = input.codepage;
+    // Outlook counts in the RTF's own page (the corpus's Russian and Chinese messages have
+    // PR_INTERNET_CPID 65001 and 950 and RTF in 1251 and 950; their sync values match
+    // only in the RTF's page).
+    let cp = input
+        .rtf
+        .as_deref()
+        .and_then(rtf_codepage)
+        .filter(|&c| strings::is_ansi_page(c))
+        .unwrap_or(input.codepage);
     let body_values = input.body.as_deref().map(|b| sync_values(b, cp));
     let rtf_text = input.rtf.as_deref().map(text_of_rtf);
     let rtf_values = rtf_text.as_deref().map(|t| sync_values(t, cp));
@@ -571,6 +591,21 @@ mod tests {
         // No body at all: derived as well, with either flag.
         let plan = plan_sync(SYNC_BODY_CHANGED, &input(None, Some(rtf))).unwrap();
         assert_eq!(plan.body.as_deref(), Some("From RTF\r\nline 2"));
+    }
+
+    #[test]
+    fn sync_counts_in_the_rtf_page() {
+        assert_eq!(
+            rtf_codepage(b"{\\rtf1\\ansi\\ansicpg1251\\deff0 x}"),
+            Some(1251)
+        );
+        assert_eq!(rtf_codepage(b"{\\rtf1 x}"), None);
+        // cp1251 bytes: 'я' is 0xFF, which Outlook skips; in 1252 it would be '?'.
+        let rtf = rtf_encap::encapsulate_text("Имя", 1251);
+        let mut i = input(Some("Имя"), Some(rtf));
+        i.codepage = 1252;
+        let plan = plan_sync(SYNC_BODY_CHANGED, &i).unwrap();
+        assert_eq!(plan.values.unwrap().count, 2);
     }
 
     #[test]
