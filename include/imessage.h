@@ -1822,9 +1822,9 @@ HRESULT RTFSync(IMessage *lpMessage, ULONG ulFlags, BOOL *lpfMessageUpdated);
 
 /*
  The body a person reads (an addition of this library, not MAPI): chosen as Outlook
- does (`PR_NATIVE_BODY_INFO` when its body is there, else RTF when `PR_RTF_IN_SYNC`,
- else `PR_HTML`, else `PR_BODY`, else RTF out of sync), with HTML and text taken out of
- encapsulating RTF.
+ does (`PR_NATIVE_BODY_INFO` when its body is there, else `PR_HTML`, else RTF when
+ `PR_RTF_IN_SYNC`, else `PR_BODY`, else RTF out of sync), with HTML and text taken out
+ of encapsulating RTF.
 
  `ulFlags` 0 returns it in its own form; `MAPI_NATIVE_BODY_TYPE_HTML`, `_RTF` or
  `_PLAINTEXT` converts it to that form (text prefers `PR_BODY` when there is one).

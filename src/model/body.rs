@@ -49,9 +49,12 @@ pub enum Source {
     Text,
 }
 
-/// Outlook's choice: `PR_NATIVE_BODY_INFO` when it names a body that is there; else RTF
-/// that is in sync; else HTML; else text; RTF out of sync only when nothing else is there
-/// (a stale RTF beside a newer text is not what the sender last wrote).
+/// Outlook's choice: `PR_NATIVE_BODY_INFO` when it names a body that is there; else HTML;
+/// else RTF that is in sync; else text; RTF out of sync only when nothing else is there (a
+/// stale RTF beside a newer text is not what the sender last wrote). HTML before RTF: in
+/// Outlook 2013, RTF beside plain text is shown only when in sync, and HTML beside plain
+/// text is shown as HTML (the 2015 MSDN thread on [MS-OXBBODY]'s table); where both are
+/// there, Outlook's own files hold the same HTML in each, PR_HTML with its charset META.
 pub fn choose(p: &Present) -> Option<Source> {
     match p.native {
         Some(1) if p.text => return Some(Source::Text),
@@ -61,10 +64,10 @@ pub fn choose(p: &Present) -> Option<Source> {
         Some(3) if p.rtf => return Some(Source::Rtf),
         _ => {}
     }
-    if p.rtf && p.rtf_in_sync == Some(true) {
-        Some(Source::Rtf)
-    } else if p.html {
+    if p.html {
         Some(Source::Html)
+    } else if p.rtf && p.rtf_in_sync == Some(true) {
+        Some(Source::Rtf)
     } else if p.text {
         Some(Source::Text)
     } else if p.rtf {
@@ -501,9 +504,13 @@ mod tests {
             choose(&present(Some(2), false, None, true, true)),
             Some(Source::Html)
         );
-        // RTF only when in sync; else HTML, else text.
+        // HTML; else RTF when in sync; else text.
         assert_eq!(
             choose(&present(None, true, Some(true), true, true)),
+            Some(Source::Html)
+        );
+        assert_eq!(
+            choose(&present(None, true, Some(true), false, true)),
             Some(Source::Rtf)
         );
         assert_eq!(

@@ -111,8 +111,8 @@ const BODY_HELP: &str = "\
 Usage: imsg body [--html | --rtf | --text] [--codepage N] FILE.msg
 
 Writes the body of FILE.msg that Outlook would show to standard output, chosen as
-Outlook does: PR_NATIVE_BODY_INFO when the body it names is there, else the RTF when
-PR_RTF_IN_SYNC is TRUE, else PR_HTML, else PR_BODY, else RTF out of sync. HTML or plain
+Outlook does: PR_NATIVE_BODY_INFO when the body it names is there, else PR_HTML, else
+the RTF when PR_RTF_IN_SYNC is TRUE, else PR_BODY, else RTF out of sync. HTML or plain
 text encapsulated in the RTF ([MS-OXRTFEX]) is taken out of it. Standard error says which
 form was written (html, rtf or text). `imsg dump` shows the stored values only.
 
