@@ -155,7 +155,9 @@ enum State {
 
 /// The state of one such stream.
 pub struct RtfStreamShell {
-    state: Mutex<State>,
+    /// Taken out while a call works on it, so that no lock is held while the caller's
+    /// stream runs (DESIGN decision 6); a second thread meanwhile gets `MAPI_E_BUSY`.
+    state: Mutex<Option<State>>,
 }
 
 impl RtfStreamShell {
@@ -198,14 +200,14 @@ impl RtfStreamShell {
             }
         };
         Ok(RtfStreamShell {
-            state: Mutex::new(state),
+            state: Mutex::new(Some(state)),
         })
     }
 
     /// A read-only stream over bytes.
     pub fn memory(data: Vec<u8>) -> RtfStreamShell {
         RtfStreamShell {
-            state: Mutex::new(State::Memory { data, pos: 0 }),
+            state: Mutex::new(Some(State::Memory { data, pos: 0 })),
         }
     }
 
@@ -222,8 +224,18 @@ impl RtfStreamShell {
         }
     }
 
+    /// Runs `f` on the state, taken out of the lock for the time.
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+        let mut state = self.state.lock().take().ok_or_else(|| {
+            Error::new(ErrorKind::Busy, "another thread is using this RTF stream")
+        })?;
+        let r = f(&mut state);
+        *self.state.lock() = Some(state);
+        r
+    }
+
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
-        match &mut *self.state.lock() {
+        self.with(|state| match state {
             State::Reading { dec, pos } => {
                 let mut done = 0;
                 while done < buf.len() {
@@ -252,11 +264,11 @@ impl RtfStreamShell {
                 ErrorKind::StgAccessDenied,
                 "the stream was wrapped with MAPI_MODIFY for writing RTF; reading it is not supported",
             )),
-        }
+        })
     }
 
     pub fn write(&self, data: &[u8]) -> Result<usize> {
-        match &mut *self.state.lock() {
+        self.with(|state| match state {
             State::Writing { spool, dirty, .. } => {
                 spool
                     .write_all(data)
@@ -268,13 +280,13 @@ impl RtfStreamShell {
                 ErrorKind::StgAccessDenied,
                 "the stream is read-only: wrap the compressed RTF with MAPI_MODIFY to write",
             )),
-        }
+        })
     }
 
     /// Compresses what was written into the caller's stream (replacing its content) and
     /// commits that stream. A read-only stream has nothing to commit.
     pub fn commit(&self) -> Result<()> {
-        match &mut *self.state.lock() {
+        self.with(|state| match state {
             State::Writing {
                 sink,
                 format,
@@ -294,13 +306,13 @@ impl RtfStreamShell {
                 Ok(())
             }
             _ => Ok(()),
-        }
+        })
     }
 
     /// `Seek`: a memory stream moves anywhere; the wrapper (not seekable, as documented)
     /// answers only where it is (a move of 0 from the current position).
     pub fn seek(&self, pos: SeekFrom) -> Result<u64> {
-        match &mut *self.state.lock() {
+        self.with(|state| match state {
             State::Memory { data, pos: at } => {
                 let base = match pos {
                     SeekFrom::Start(n) => Some(n),
@@ -319,15 +331,15 @@ impl RtfStreamShell {
                 .stream_position()
                 .map_err(|e| Error::io("buffered RTF", &e)),
             _ => Err(no_support("Seek")),
-        }
+        })
     }
 
     /// The size for `Stat`: a memory stream's only.
     pub fn size(&self) -> Result<u64> {
-        match &*self.state.lock() {
+        self.with(|state| match state {
             State::Memory { data, .. } => Ok(data.len() as u64),
             _ => Err(no_support("Stat")),
-        }
+        })
     }
 }
 
@@ -342,7 +354,10 @@ pub fn no_support(method: &str) -> Error {
 
 impl Drop for RtfStreamShell {
     fn drop(&mut self) {
-        let dirty = matches!(&*self.state.lock(), State::Writing { dirty: true, .. });
+        let dirty = matches!(
+            &*self.state.lock(),
+            Some(State::Writing { dirty: true, .. })
+        );
         if dirty {
             // Release cannot report a failure; Commit first to see one.
             let _ = self.commit();
