@@ -133,28 +133,10 @@ impl Msg {
 
     /// The uncompressed RTF of `PR_RTF_COMPRESSED`.
     fn rtf(&self) -> Result<Option<Vec<u8>>> {
-        let mut p: *mut c_void = std::ptr::null_mut();
-        // SAFETY: as in `open`.
-        let hr = unsafe {
-            ((*(*self.0).lpVtbl).OpenProperty)(
-                self.0.cast(),
-                PR_RTF_COMPRESSED,
-                &IID_IStream,
-                0,
-                0,
-                &mut p,
-            )
-        };
-        if hr == MAPI_E_NOT_FOUND {
-            return Ok(None);
+        match self.open(PR_RTF_COMPRESSED, 0)? {
+            Some(s) => RtfStreamShell::read_all(s.into_inner()).map(Some),
+            None => Ok(None),
         }
-        if hr < 0 {
-            return Err(Msg::fail(hr, "OpenProperty(PR_RTF_COMPRESSED)"));
-        }
-        // SAFETY: OpenProperty gave us a reference to an IStream.
-        let stream = unsafe { ComRef::from_raw(p) }
-            .ok_or_else(|| Error::new(ErrorKind::CallFailed, "OpenProperty returned NULL"))?;
-        RtfStreamShell::read_all(stream).map(Some)
     }
 
     fn body(&self, got: &Got) -> Result<Option<String>> {

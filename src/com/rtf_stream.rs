@@ -33,6 +33,10 @@ impl ComStream {
         ComStream(stream)
     }
 
+    pub fn into_inner(self) -> ComRef {
+        self.0
+    }
+
     fn vtbl(&self) -> &IStreamVtbl {
         // SAFETY: the reference is an IStream (the export's contract).
         unsafe { self.0.vtbl::<IStreamVtbl>() }
