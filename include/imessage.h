@@ -1154,6 +1154,42 @@
 #define STG_TOEND 4294967295
 #endif
 
+/*
+ `RTFSync`: the RTF changed; derive `PR_BODY` from it.
+ */
+#define RTF_SYNC_RTF_CHANGED 1
+
+/*
+ `RTFSync`: the plain text changed; rebuild the RTF from it.
+ */
+#define RTF_SYNC_BODY_CHANGED 2
+
+/*
+ `RTF_WCSINFO.ulFlags`: return the native body (HTML, text or RTF) de-encapsulated from
+ the RTF (same value as `STORE_HTML_OK`, another field).
+ */
+#define MAPI_NATIVE_BODY 65536
+
+/*
+ `RTF_WCSRETINFO.ulStreamFlags` (and `ImsgGetBestBody`'s kinds): the body is RTF.
+ */
+#define MAPI_NATIVE_BODY_TYPE_RTF 1
+
+/*
+ The body is HTML.
+ */
+#define MAPI_NATIVE_BODY_TYPE_HTML 2
+
+/*
+ The body is plain text.
+ */
+#define MAPI_NATIVE_BODY_TYPE_PLAINTEXT 4
+
+/*
+ The spelling of `MAPI_NATIVE_BODY_TYPE_PLAINTEXT` on Microsoft's documentation page.
+ */
+#define MAPI_NATIVE_BODY_TYPE_PLAIN_TEXT MAPI_NATIVE_BODY_TYPE_PLAINTEXT
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1736,6 +1772,72 @@ HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuff
                           const WCHAR *lpszFileName,
                           const WCHAR *lpszPrefix,
                           IStream **lppStream);
+
+/*
+ Gives a stream over the uncompressed RTF of a `PR_RTF_COMPRESSED` stream (LZFu or MELA,
+ its seek pointer at the start).
+
+ Flags 0: reading gives the RTF as it decompresses; the header, the sizes and the CRC
+ are checked here, a damaged value is `MAPI_E_CORRUPT_DATA`. An empty source reads as
+ empty. `MAPI_MODIFY`: the caller writes the whole new RTF, compressed (stored as MELA
+ with `STORE_UNCOMPRESSED_RTF`) into the source, replacing it, on `Commit` (and on the
+ last `Release` if uncommitted writes remain). The returned stream reads and writes
+ sequentially: `Clone`, `LockRegion`, `Revert`, `Seek` (but to ask the position),
+ `SetSize`, `Stat` and `UnlockRegion` answer `MAPI_E_NO_SUPPORT`, as documented.
+ */
+HRESULT WrapCompressedRTFStream(IStream *lpCompressedRTFStream,
+                                ULONG ulFlags,
+                                IStream **lpUncompressedRTFStream);
+
+/*
+ [`WrapCompressedRTFStream`] with options (`RTF_WCSINFO`: `size` at least 16, flags
+ `MAPI_MODIFY`, `STORE_UNCOMPRESSED_RTF`, `MAPI_NATIVE_BODY`) and a report
+ (`RTF_WCSRETINFO`, `size` at least 8, may be NULL).
+
+ With `MAPI_NATIVE_BODY` (never with `MAPI_MODIFY`: `MAPI_E_INVALID_PARAMETER`) the
+ stream reads the native body: the HTML or plain text the RTF encapsulates
+ ([MS-OXRTFEX]), in code page `ulOutCodePage` (0: `ulInCodePage`, or the RTF's own
+ `\ansicpg` when that is 0 too; 65001 UTF-8, 1200 UTF-16LE), or the RTF itself when it
+ encapsulates nothing; `ulStreamFlags` says which (`MAPI_NATIVE_BODY_TYPE_*`). That
+ stream is in memory and also seeks and answers `Stat`. Without it, `ulStreamFlags` is 0.
+ */
+HRESULT WrapCompressedRTFStreamEx(IStream *lpCompressedRTFStream,
+                                  const RTF_WCSINFO *pWCSInfo,
+                                  IStream **lppUncompressedRTFStream,
+                                  RTF_WCSRETINFO *pRetInfo);
+
+/*
+ Keeps `PR_BODY` and `PR_RTF_COMPRESSED` of a message (ours or any `IMessage`) in step.
+
+ `RTF_SYNC_BODY_CHANGED`: the RTF is rebuilt from `PR_BODY` (as RTF encapsulating the
+ text, [MS-OXRTFEX] `\fromtext`) unless its significant text is unchanged.
+ `RTF_SYNC_RTF_CHANGED`: `PR_BODY` is derived from the RTF unless it already says the
+ same; with both, disagreement is settled in the RTF's favour. Afterwards
+ `PR_RTF_SYNC_BODY_CRC`, `_COUNT`, `_TAG`, `PR_RTF_SYNC_PREFIX_COUNT`, `_TRAILING_COUNT`
+ describe `PR_BODY` and `PR_RTF_IN_SYNC` is TRUE. `*lpfMessageUpdated` is TRUE when a
+ property changed: the caller then calls `SaveChanges`. Flags 0 change nothing; other
+ bits are `MAPI_E_UNKNOWN_FLAGS`. Damaged RTF is `MAPI_E_CORRUPT_DATA`, nothing changed.
+ */
+HRESULT RTFSync(IMessage *lpMessage, ULONG ulFlags, BOOL *lpfMessageUpdated);
+
+/*
+ The body a person reads (an addition of this library, not MAPI): chosen as Outlook
+ does (`PR_NATIVE_BODY_INFO` when its body is there, else `PR_HTML`, else RTF when
+ `PR_RTF_IN_SYNC`, else `PR_BODY`, else RTF out of sync), with HTML and text taken out
+ of encapsulating RTF.
+
+ `ulFlags` 0 returns it in its own form; `MAPI_NATIVE_BODY_TYPE_HTML`, `_RTF` or
+ `_PLAINTEXT` converts it to that form (text prefers `PR_BODY` when there is one).
+ HTML and text come in code page `ulCodePage` (0: UTF-8; 1200: UTF-16LE), RTF as
+ stored. `*lpulKind` says which form came (`MAPI_NATIVE_BODY_TYPE_*`); `*lppStream` is a
+ read-only stream over it (it seeks and answers `Stat`). A message without any body is
+ `MAPI_E_NOT_FOUND`.
+ */
+HRESULT ImsgGetBestBody(IMessage *lpMessage,
+                        ULONG ulFlags,
+                        ULONG ulCodePage,
+                        ULONG *lpulKind,
+                        IStream **lppStream);
 
 /*
  Opens a message session: messages opened in it are closed together by

@@ -553,4 +553,22 @@ typedef void (STDAPICALLTYPE MSGCALLRELEASE)(ULONG ulCallerData, LPMESSAGE lpMes
 #define IMAPIProgress_SetLimits(p, ...) (p)->lpVtbl->SetLimits(p, __VA_ARGS__)
 #endif
 
+/* ===== compressed RTF (WrapCompressedRTFStreamEx, declared in <imessage.h>) ===== */
+/* Options: size = sizeof(RTF_WCSINFO); ulFlags MAPI_MODIFY, STORE_UNCOMPRESSED_RTF,
+ * MAPI_NATIVE_BODY; ulInCodePage (usually PR_INTERNET_CPID) and ulOutCodePage (0: chosen)
+ * apply to MAPI_NATIVE_BODY only. */
+typedef struct {
+    ULONG size;
+    ULONG ulFlags;
+    ULONG ulInCodePage;
+    ULONG ulOutCodePage;
+} RTF_WCSINFO;
+
+/* Report: size = sizeof(RTF_WCSRETINFO); ulStreamFlags is a MAPI_NATIVE_BODY_TYPE_* value
+ * when MAPI_NATIVE_BODY was asked for. */
+typedef struct {
+    ULONG size;
+    ULONG ulStreamFlags;
+} RTF_WCSRETINFO;
+
 #endif /* IMSG_MAPIDEFS_H */

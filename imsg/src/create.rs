@@ -570,6 +570,14 @@ impl Builder<'_> {
         for a in attachments {
             self.attachment(msg, a, at)?;
         }
+        // "rtf": uncompressed RTF, stored compressed through WrapCompressedRTFStream.
+        if let Some(rtf) = spec.get("rtf").and_then(Value::as_str) {
+            msg.write_rtf(rtf.as_bytes())?;
+        }
+        // "rtf_sync": RTFSync's flags (1 the RTF changed, 2 the body changed), applied last.
+        if let Some(flags) = spec.get("rtf_sync").and_then(Value::as_u64) {
+            msg.rtf_sync(flags as u32)?;
+        }
         Ok(())
     }
 

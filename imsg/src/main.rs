@@ -6,6 +6,7 @@
 
 mod api;
 mod blobs;
+mod body;
 mod create;
 mod dump;
 mod extract;
@@ -23,6 +24,7 @@ Usage:
   imsg dump [--save-data DIR] FILE.msg           print the message as JSON
   imsg create [--data DIR] SPEC.json OUT.msg     build a message from that JSON
   imsg attachments FILE.msg DIR                  extract the attachments into DIR
+  imsg body [--html|--rtf|--text] FILE.msg       print the body a person reads
   imsg help [COMMAND] | imsg COMMAND --help      explain a command
   imsg --version
 
@@ -74,9 +76,13 @@ top-level \"unexpected_entries\" (written with IStorage beside the message).
 Properties the library computes (PR_ACCESS, PR_OBJECT_TYPE, PR_ATTACH_NUM, ...) and
 entries that are not properties (\"orphan_stream\", \"raw\", \"missing_stream\") are skipped;
 \"flags\" are applied with SetAttribIMsgOnIStg; \"header\" and \"storage\" are the library's
-to choose. What cannot be applied is reported on standard error, one line each, and
-does not fail the command. A spec without PR_MESSAGE_CLASS is written as it is, with a
-warning: readers such as extract-msg and Apache POI refuse a .msg without a message class.
+to choose. A message's \"rtf\" (uncompressed RTF text) is stored compressed in
+PR_RTF_COMPRESSED through WrapCompressedRTFStream; its \"rtf_sync\" (a number: 1 the RTF
+changed, 2 the body changed) calls RTFSync with those flags once its properties,
+recipients and attachments are set. What cannot be applied is reported on standard
+error, one line each, and does not fail the command. A spec without PR_MESSAGE_CLASS is
+written as it is, with a warning: readers such as extract-msg and Apache POI refuse a .msg
+without a message class.
 OUT.msg is replaced if it exists.
 
 Options:
@@ -99,6 +105,23 @@ Prints one line per attachment: its number, its kind and the file written.
 
 Options:
   -h, --help   this text
+";
+
+const BODY_HELP: &str = "\
+Usage: imsg body [--html | --rtf | --text] [--codepage N] FILE.msg
+
+Writes the body of FILE.msg that Outlook would show to standard output, chosen as
+Outlook does: PR_NATIVE_BODY_INFO when the body it names is there, else PR_HTML, else
+the RTF when PR_RTF_IN_SYNC is TRUE, else PR_BODY, else RTF out of sync. HTML or plain
+text encapsulated in the RTF ([MS-OXRTFEX]) is taken out of it. Standard error says which
+form was written (html, rtf or text). `imsg dump` shows the stored values only.
+
+Options:
+  --html, --rtf, --text   convert the body to that form (text prefers PR_BODY when the
+                          message has one; HTML from text is a minimal document)
+  --codepage N            HTML and text in Windows code page N (default UTF-8;
+                          1200 is UTF-16LE); RTF is written as stored
+  -h, --help              this text
 ";
 
 fn main() -> ExitCode {
@@ -181,6 +204,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 Some("dump") => print!("{DUMP_HELP}"),
                 Some("create") => print!("{CREATE_HELP}"),
                 Some("attachments") => print!("{ATTACHMENTS_HELP}"),
+                Some("body") => print!("{BODY_HELP}"),
                 Some(other) => return usage(format!("no command '{other}'")),
             }
             Ok(())
@@ -195,6 +219,41 @@ fn run(args: &[String]) -> Result<(), Failure> {
         }
         "attachments" if wants_help(rest) => {
             print!("{ATTACHMENTS_HELP}");
+            Ok(())
+        }
+        "body" if wants_help(rest) => {
+            print!("{BODY_HELP}");
+            Ok(())
+        }
+        "body" => {
+            let mut form = 0;
+            let mut forms = Vec::new();
+            let mut args = Vec::new();
+            for a in rest {
+                match body::form_flag(a) {
+                    Some(f) => {
+                        form = f;
+                        forms.push(a.as_str());
+                    }
+                    None => args.push(a.clone()),
+                }
+            }
+            if forms.len() > 1 {
+                return usage(format!("body takes one of {}", forms.join(", ")));
+            }
+            let (opts, pos) = parse(&args, &["--codepage"])?;
+            let [file] = pos[..] else {
+                return usage("body takes one FILE.msg");
+            };
+            let codepage = match opts.iter().find(|(k, _)| *k == "--codepage") {
+                Some((_, v)) => v
+                    .parse::<u32>()
+                    .map_err(|_| Failure::Usage(format!("--codepage needs a number, not {v}")))?,
+                None => 0,
+            };
+            let kind = body::print_body(file, form, codepage)
+                .map_err(|e| Failure::Failed(format!("{file}: {e}")))?;
+            eprintln!("imsg: {kind}");
             Ok(())
         }
         "dump" => {

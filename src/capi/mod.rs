@@ -16,6 +16,7 @@ pub mod memory;
 pub mod message;
 pub mod open_stream_on_file;
 pub mod prop;
+pub mod rtf;
 pub mod session;
 pub mod storage;
 pub mod stream;

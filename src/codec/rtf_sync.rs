@@ -7,7 +7,8 @@
 //! the values Outlook computed together with their RTF bodies (see `tests/rtf_sync.rs`):
 //! - significant characters are the text's characters less whitespace and less the
 //!   ignorable ones in [`is_ignorable`];
-//! - COUNT is how many there are; TAG is the first 100 of them, ASCII letters upper-cased;
+//! - COUNT is how many bytes they take in the body's code page; TAG is as many of them as
+//!   fit in 100 such bytes (a `PT_STRING8` of at most 100), ASCII letters upper-cased;
 //! - CRC is [MS-OXRTFCP]'s CRC over the significant characters upper-cased the same way,
 //!   as bytes of the body's code page;
 //! - PREFIX_COUNT / TRAILING_COUNT count the ignorable (not whitespace) characters before
@@ -18,7 +19,7 @@ use encoding_rs::Encoding;
 
 use super::compressed_rtf::crc32;
 
-/// `PR_RTF_SYNC_BODY_TAG` holds at most this many characters.
+/// `PR_RTF_SYNC_BODY_TAG` holds at most this many bytes of the body's code page.
 pub const TAG_MAX: usize = 100;
 
 /// The sync values of one plain-text body.
@@ -32,10 +33,12 @@ pub struct SyncValues {
 }
 
 /// Characters Outlook leaves out of the significant text besides whitespace (and NUL), each
-/// seen left out of a sample's tag or count: `.` `'` `[` `]` `\` `_` `~` `>`. Seen kept:
-/// letters, digits, `; , : @ + - * / ( ) ? <`. Others are kept by assumption (UNCONFIRMED).
+/// seen left out of a sample's tag or count: `.` `'` `[` `]` `\` `_` `~` `>`, and `!` (the
+/// corpus's `msgreader--Many entities.msg`: "Many entities!!!" has COUNT 12, TRAILING_COUNT
+/// 3). Seen kept: letters, digits, `; , : @ + - * / ( ) ? <`. Others are kept by assumption
+/// (UNCONFIRMED).
 pub fn is_ignorable(c: char) -> bool {
-    matches!(c, '.' | '\'' | '[' | ']' | '\\' | '_' | '~' | '>')
+    matches!(c, '.' | '\'' | '[' | ']' | '\\' | '_' | '~' | '>' | '!')
 }
 
 fn is_space(c: char) -> bool {
@@ -60,9 +63,20 @@ pub fn sync_values(body: &str, codepage: u32) -> SyncValues {
     let mut prefix_count = 0u32;
     // Ignorable characters since the last significant one.
     let mut pending = 0u32;
+    let mut tag_bytes = 0usize;
     let mut buf = [0u8; 4];
     for c in body.chars() {
         if is_space(c) {
+            continue;
+        }
+        let upper = c.to_ascii_uppercase();
+        // What WideCharToMultiByte gives: a character the page lacks is '?'.
+        let (bytes, _, unmappable) = enc.encode(upper.encode_utf8(&mut buf));
+        let bytes: &[u8] = if unmappable { b"?" } else { &bytes };
+        // The byte 0xFF counts as white space (the corpus's
+        // MSGReader--RtfWithShortRussianString.msg: cp1251 'я' is left out of tag, count and
+        // CRC, which match Outlook's only so; likely a signed-char test on Outlook's side).
+        if bytes == [0xFF] {
             continue;
         }
         if is_ignorable(c) {
@@ -74,13 +88,17 @@ pub fn sync_values(body: &str, codepage: u32) -> SyncValues {
             continue;
         }
         pending = 0;
-        let c = c.to_ascii_uppercase();
-        count += 1;
-        if tag.chars().count() < TAG_MAX {
-            tag.push(c);
+        // Bytes, not characters: poi--chinese-traditional.msg (cp950) has COUNT 1053 for 701
+        // characters, and a tag of exactly 100 bytes.
+        count += bytes.len() as u32;
+        if tag_bytes + bytes.len() <= TAG_MAX {
+            tag_bytes += bytes.len();
+            tag.push(upper);
+        } else {
+            // Later characters do not fit either: the tag is a prefix.
+            tag_bytes = TAG_MAX + 1;
         }
-        let (bytes, _, _) = enc.encode(c.encode_utf8(&mut buf));
-        crc = crc32(crc, &bytes);
+        crc = crc32(crc, bytes);
     }
     SyncValues {
         crc,
@@ -108,6 +126,20 @@ mod tests {
         assert_eq!(sync_values("ABCD", 1252).crc, 0xFA53_FFB9);
         let v = sync_values("  at 208225.\r\n", 1252);
         assert_eq!((v.prefix_count, v.trailing_count, v.count), (0, 1, 8));
+        // Values Outlook stored in corpus files.
+        let v = sync_values("Many entities!!!\r\n", 50220);
+        assert_eq!((v.crc, v.count, v.trailing_count), (343_250_895, 12, 3));
+        let v = sync_values(
+            "ввести  «Имя пользователя» (email) и  «Пароль» (password).\r\n \r\n",
+            1251,
+        );
+        assert_eq!((v.crc, v.count, v.trailing_count), (1_458_391_339, 47, 1));
+        assert_eq!(v.tag, "ввести«Импользовател»(EMAIL)и«Пароль»(PASSWORD)");
+        let v = sync_values(&format!("MSG 格式 {}", "-".repeat(200)), 950);
+        assert_eq!(v.count, 3 + 4 + 200);
+        assert_eq!(v.tag, format!("MSG格式{}", "-".repeat(93)));
+        // A character the page lacks counts as '?'.
+        assert_eq!(sync_values("ж", 1252).crc, sync_values("?", 1252).crc);
         assert_eq!(
             sync_values("", 1252),
             SyncValues {

@@ -3,6 +3,7 @@
 //! into and out of the caller's C structures, and the engines that drive other objects
 //! through their vtables (`CopyTo`/`CopyProps`, with a caller's progress object).
 
+pub mod bodies;
 mod copy_children;
 pub mod copy_to;
 mod copy_values;
@@ -21,6 +22,7 @@ pub mod packed_props;
 pub mod progress;
 pub mod prop_compare;
 pub mod prop_helpers;
+pub mod rtf_stream;
 pub mod scode;
 pub mod session_registry;
 pub mod shells;

@@ -3,6 +3,7 @@
 
 mod attach_calls;
 pub mod bag;
+pub mod body;
 mod collate;
 pub mod file_state;
 mod load;

@@ -172,6 +172,28 @@ def small():
     out["ansi_cp1251"] = msg(m, [{"storage": "__recip_version1.0_#00000000", "properties": props(
                                      p("0x0C150003", value=1), a8(0x3001, "Иван Петров", "cp1251"),
                                      a8(0x3003, "ivan@example.org", "cp1251"), a8(0x3002, "SMTP"))}])
+    # 9. A plain body made into RTF by RTFSync(RTF_SYNC_BODY_CHANGED).
+    text = "Hello from RTFSync.\r\nSecond line: \u00fcn\u00efc\u00f6d\u00e9 \u2713 {braces} \\ back\r\n"
+    m = msg(base_message("RTFSync from the body", text))
+    m["message"]["rtf_sync"] = 2
+    m["message"]["expect"] = {"rtf": "\\fromtext"}
+    out["rtf_sync_body"] = m
+    # 10. HTML encapsulated in RTF, written through WrapCompressedRTFStream(MAPI_MODIFY);
+    # RTFSync(RTF_SYNC_RTF_CHANGED) derives PR_BODY from it.
+    m = base_message("RTFSync from HTML in RTF", "")
+    del m["0x1000001F"]
+    m = msg(m)
+    m["message"]["rtf"] = (
+        "{\\rtf1\\ansi\\ansicpg1252\\fromhtml1 \\deff0{\\fonttbl{\\f0\\fswiss Arial;}}\r\n"
+        "{\\*\\htmltag64}{\\*\\htmltag2 <html>}{\\*\\htmltag50 <body>}"
+        "{\\*\\htmltag64 <p>}\\htmlrtf {\\htmlrtf0 Caf\\'e9 in HTML \\htmlrtf }\\htmlrtf0 "
+        "{\\*\\htmltag84 <b>}\\htmlrtf {\\b\\htmlrtf0 bold\\htmlrtf }\\htmlrtf0 "
+        "{\\*\\htmltag92 </b>}{\\*\\htmltag72 </p>}{\\*\\htmltag58 </body>}"
+        "{\\*\\htmltag27 </html>}}")
+    m["message"]["rtf_sync"] = 1
+    m["message"]["expect"] = {"body": "Caf\u00e9 in HTML bold",
+                              "html": "<html><body><p>Caf\u00e9 in HTML <b>bold</b></p></body></html>"}
+    out["rtf_sync_html"] = m
     return out
 
 

@@ -43,6 +43,15 @@ def _expected_msg(m, base):
     cp = "cp%d" % cpv
     out = {"subject": _str(props, 0x0037, cp), "body": _str(props, 0x1000, cp), "codepage": cpv,
            "unicode": "0x0037001F" in props, "recipients": [], "attachments": []}
+    # A message written with "rtf"/"rtf_sync" says what its bodies must be after RTFSync:
+    # "body" (PR_BODY derived from the RTF), "html" (de-encapsulated from the RTF), "rtf" (a
+    # piece the decompressed RTF must contain).
+    expect = m.get("expect", {})
+    if "body" in expect:
+        out["body"] = expect["body"]
+    for k in ("html", "rtf"):
+        if k in expect:
+            out[k] = expect[k]
     for r in m.get("recipients", []):
         rp = r["properties"]
         out["recipients"].append({"name": _str(rp, 0x3001, cp), "email": _str(rp, 0x3003, cp),
@@ -88,6 +97,14 @@ def compare(exp, got, *, body_norm=False, check_types=True, names_of_embedded=Tr
         gb, eb = nl(gb), nl(eb)
     if gb != eb:
         bad.append("body %s != %s" % (short(gb), short(eb)))
+    if exp.get("html") is not None and "html" in got:
+        gh = (got["html"] or b"").decode("utf-8", "replace").strip() if isinstance(got["html"], bytes) else (got["html"] or "")
+        if gh.strip() != exp["html"]:
+            bad.append("htmlBody %s != %s" % (short(gh), short(exp["html"])))
+    if exp.get("rtf") is not None and "rtf" in got:
+        gr_ = got["rtf"] or b""
+        if exp["rtf"].encode("latin-1") not in gr_ or not gr_.startswith(b"{\\rtf1"):
+            bad.append("rtfBody %s lacks %s" % (short(gr_), short(exp["rtf"])))
     gr = got.get("recipients", [])
     if len(gr) != len(exp["recipients"]):
         bad.append("%d recipients != %d" % (len(gr), len(exp["recipients"])))
@@ -147,7 +164,14 @@ def read_extract_msg(path, exp):
 
     m = extract_msg.openMsg(path, strict=True, errorBehavior=ErrorBehavior.THROW)
     try:
-        return conv(m)
+        got = conv(m)
+        # The RTF (decompressed by PyPI compressed-rtf) and the HTML de-encapsulated from it
+        # (by rtfde), for the messages written with RTF.
+        if exp.get("rtf") is not None or exp.get("html") is not None:
+            got["rtf"] = m.rtfBody
+        if exp.get("html") is not None:
+            got["html"] = m.htmlBody
+        return got
     finally:
         m.close()
 

@@ -5,6 +5,7 @@ use std::ffi::{c_char, c_void};
 use std::ptr::null_mut;
 
 use imessage::capi::guid_symbols::{IID_IMessage, IID_IStorage, IID_IStream};
+use imessage::capi::rtf::{ImsgGetBestBody, RTFSync, WrapCompressedRTFStream};
 use imessage::capi::session::{GetAttribIMsgOnIStg, SetAttribIMsgOnIStg};
 use imessage::com::types::{
     GUID, MAPIERROR, MAPINAMEID, MAPINAMEID_KIND, SPropAttrArray, SPropProblemArray, SPropTagArray,
@@ -347,6 +348,44 @@ impl Message {
         self.check_call(call, hr)?;
         // SAFETY: success hands us a new IMAPITable reference.
         unsafe { Com::out(call, p) }
+    }
+
+    /// `ImsgGetBestBody`: the body a person reads, its kind (`MAPI_NATIVE_BODY_TYPE_*`)
+    /// and its bytes.
+    pub fn best_body(&self, flags: ULONG, codepage: ULONG) -> Result<(ULONG, Vec<u8>)> {
+        let mut kind = 0;
+        let mut p = null_mut();
+        // SAFETY: live message, writable out-parameters.
+        let hr =
+            unsafe { ImsgGetBestBody(self.as_ptr().cast(), flags, codepage, &mut kind, &mut p) };
+        check("ImsgGetBestBody", hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        let stream: Stream = unsafe { Com::out("ImsgGetBestBody", p.cast()) }?;
+        Ok((kind, stream.read_all()?))
+    }
+
+    /// Stores `rtf` in `PR_RTF_COMPRESSED` through `WrapCompressedRTFStream(MAPI_MODIFY)`.
+    pub fn write_rtf(&self, rtf: &[u8]) -> Result<()> {
+        let prop = self.open_stream(0x1009_0102, true)?;
+        let mut p = null_mut();
+        // SAFETY: live stream, writable out-parameter.
+        let hr = unsafe { WrapCompressedRTFStream(prop.as_ptr().cast(), MAPI_MODIFY, &mut p) };
+        check("WrapCompressedRTFStream", hr)?;
+        // SAFETY: success hands us a new IStream reference.
+        let wrapper: Stream = unsafe { Com::out("WrapCompressedRTFStream", p.cast()) }?;
+        wrapper.write_all(rtf)?;
+        wrapper.commit()?;
+        drop(wrapper);
+        prop.commit()
+    }
+
+    /// `RTFSync`: whether the message changed.
+    pub fn rtf_sync(&self, flags: ULONG) -> Result<bool> {
+        let mut updated = 0;
+        // SAFETY: live message, writable out-parameter.
+        let hr = unsafe { RTFSync(self.as_ptr().cast(), flags, &mut updated) };
+        self.check_call("RTFSync", hr)?;
+        Ok(updated != 0)
     }
 
     pub fn recipient_table(&self, flags: ULONG) -> Result<Table> {
