@@ -7,11 +7,14 @@ mod load;
 pub mod message;
 pub mod names;
 pub mod prop;
+pub mod propdata;
+pub mod propdata_stream;
 pub mod props;
 pub mod propstream;
 pub mod recipients;
 mod save;
 pub mod strings;
 pub mod table;
+pub mod tabledata;
 #[cfg(test)]
 mod width_tests;
