@@ -4,7 +4,6 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
 pub mod attach;
-pub mod copy;
 pub mod filestream;
 pub mod guids;
 /// ole32's lock-bytes and HGLOBAL functions: Windows has its own.
