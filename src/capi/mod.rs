@@ -13,10 +13,12 @@ pub mod mapiutil;
 pub mod memory;
 pub mod message;
 pub mod prop;
+pub mod propdata;
 pub mod session;
 pub mod storage;
 pub mod stream;
 pub mod table;
+pub mod tabledata;
 
 use crate::com::types::{ULONG, WCHAR};
 use crate::error::{Error, ErrorKind, Result};

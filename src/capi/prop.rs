@@ -228,7 +228,10 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
 ///
 /// # Safety
 /// `values` must point to `count` valid `SPropValue`s.
-unsafe fn values_in(count: ULONG, values: *const SPropValue) -> Result<Vec<(u32, PropValue)>> {
+pub(crate) unsafe fn values_in(
+    count: ULONG,
+    values: *const SPropValue,
+) -> Result<Vec<(u32, PropValue)>> {
     if count == 0 || values.is_null() {
         return Err(invalid("SetProps needs at least one value"));
     }

@@ -21,6 +21,7 @@ pub mod packed_props;
 pub mod progress;
 pub mod prop_compare;
 pub mod prop_helpers;
+pub mod propdata;
 pub mod scode;
 pub mod session;
 pub mod shells;

@@ -41,6 +41,8 @@ pub struct Rows {
 pub trait RowSource: Send + Sync {
     /// The current rows; `MAPI_E_OBJECT_DELETED` once the source is gone.
     fn rows(&self) -> Result<Arc<Rows>>;
+    /// Fails as `rows` would, without building them.
+    fn alive(&self) -> Result<()>;
     /// The `TBLTYPE_*` value `GetStatus` reports.
     fn table_type(&self) -> u32 {
         TBLTYPE_DYNAMIC

@@ -289,6 +289,11 @@ impl RowSource for SharedTableData {
         Ok(self.0.lock().rows())
     }
 
+    /// An `ITableData`'s rows outlive it: its views keep them.
+    fn alive(&self) -> Result<()> {
+        Ok(())
+    }
+
     fn table_type(&self) -> u32 {
         self.0.lock().table_type()
     }
