@@ -210,6 +210,11 @@ fn mapiutil_c() {
 }
 
 #[test]
+fn propdata_c() {
+    compile_and_run("propdata.c");
+}
+
+#[test]
 fn mapiutil_packed_c() {
     compile_and_run("mapiutil_packed.c");
 }
