@@ -353,7 +353,9 @@ unsafe fn run_copy<T: PropObject>(
 ///
 /// # Safety
 /// `tags` is NULL or a valid tag array.
-unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::HashSet<u16>>> {
+pub(crate) unsafe fn id_set(
+    tags: *mut SPropTagArray,
+) -> Result<Option<std::collections::HashSet<u16>>> {
     // SAFETY: forwarded from the caller.
     let Some(tags) = (unsafe { marshal::tags_in(tags) })? else {
         return Ok(None);

@@ -23,7 +23,7 @@ use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::PropOut;
 use crate::model::names::NameFilter;
-use crate::model::prop::{prop_id, prop_type};
+use crate::model::prop::prop_type;
 use crate::model::propdata::PropData;
 use crate::model::propdata_stream::PropDataStream;
 
@@ -82,29 +82,55 @@ pub unsafe extern "system" fn CreateIProp(
         let Some(out) = (unsafe { out_ptr(lppPropData) }) else {
             return MAPI_E_INVALID_PARAMETER;
         };
-        // SAFETY: NULL or a valid IID.
-        match unsafe { lpInterface.as_ref() } {
-            None => {}
-            Some(iid) if *iid == IID_IMAPIPropData => {}
-            Some(_) => return MAPI_E_INTERFACE_NOT_SUPPORTED,
-        }
-        let (Some(buffer), Some(more), Some(free)) =
-            (lpAllocateBuffer, lpAllocateMore, lpFreeBuffer)
-        else {
-            return MAPI_E_INVALID_PARAMETER;
+        // SAFETY: `lpInterface` is NULL or a valid IID.
+        let alloc = match unsafe {
+            creation_args(
+                lpInterface,
+                IID_IMAPIPropData,
+                (lpAllocateBuffer, lpAllocateMore, lpFreeBuffer),
+                lpvReserved,
+            )
+        } {
+            Ok(alloc) => alloc,
+            Err(sc) => return sc,
         };
-        if !lpvReserved.is_null() {
-            return MAPI_E_INVALID_PARAMETER;
-        }
         out.set(
             ComObject::into_raw(PropDataShell {
                 data: Arc::new(Mutex::new(PropData::new())),
-                alloc: Allocators { buffer, more, free },
+                alloc,
             })
             .cast(),
         );
         S_OK
     })
+}
+
+/// The checks `CreateIProp` and `CreateTable` share: `lpInterface` NULL or `own`
+/// (`MAPI_E_INTERFACE_NOT_SUPPORTED`), the three allocators given and `lpvReserved` NULL
+/// (`MAPI_E_INVALID_PARAMETER`).
+///
+/// # Safety
+/// `iid` must be NULL or a valid IID.
+pub(super) unsafe fn creation_args(
+    iid: *const IID,
+    own: IID,
+    (buffer, more, free): (
+        Option<LPALLOCATEBUFFER>,
+        Option<LPALLOCATEMORE>,
+        Option<LPFREEBUFFER>,
+    ),
+    reserved: *mut c_void,
+) -> std::result::Result<Allocators, SCODE> {
+    // SAFETY: forwarded from the caller.
+    if unsafe { iid.as_ref() }.is_some_and(|iid| *iid != own) {
+        return Err(MAPI_E_INTERFACE_NOT_SUPPORTED);
+    }
+    match (buffer, more, free) {
+        (Some(buffer), Some(more), Some(free)) if reserved.is_null() => {
+            Ok(Allocators { buffer, more, free })
+        }
+        _ => Err(MAPI_E_INVALID_PARAMETER),
+    }
 }
 
 type Obj = ComObject<PropDataShell>;
@@ -280,21 +306,6 @@ unsafe extern "system" fn delete_props(
     })
 }
 
-/// Property ids of an include or exclude list.
-///
-/// # Safety
-/// `tags` is NULL or a valid tag array.
-unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::HashSet<u16>>> {
-    // SAFETY: forwarded from the caller.
-    let Some(tags) = (unsafe { marshal::tags_in(tags) })? else {
-        return Ok(None);
-    };
-    if tags.is_empty() || tags.contains(&PR_NULL) {
-        return Err(invalid("an empty property list, or PR_NULL in it"));
-    }
-    Ok(Some(tags.iter().map(|&t| prop_id(t)).collect()))
-}
-
 /// Runs a copy of the object's properties into `dest`.
 ///
 /// # Safety
@@ -360,7 +371,7 @@ unsafe extern "system" fn copy_to(
             unsafe { std::slice::from_raw_parts(rgiid, ciid as usize) }.to_vec()
         };
         // SAFETY: `exclude` is NULL or the caller's tag array.
-        let ids = unsafe { id_set(exclude) }?.unwrap_or_default();
+        let ids = unsafe { super::prop::id_set(exclude) }?.unwrap_or_default();
         let select = Select::Exclude(ids);
         // SAFETY: forwarded from the caller.
         unsafe {
@@ -393,7 +404,7 @@ unsafe extern "system" fn copy_props(
     unsafe { clear_out(problems) };
     crate::try_slot!(PropDataShell, this, |obj| {
         // SAFETY: `include` is NULL or the caller's tag array.
-        let ids = unsafe { id_set(include) }?
+        let ids = unsafe { super::prop::id_set(include) }?
             .ok_or_else(|| invalid("CopyProps needs a property list"))?;
         let select = Select::Include(ids);
         // SAFETY: forwarded from the caller.

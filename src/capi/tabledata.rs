@@ -13,7 +13,6 @@ use parking_lot::Mutex;
 use super::{OutParam, invalid, out_ptr, unknown_flags};
 use crate::capi::table::TableShell;
 use crate::com::guids::*;
-use crate::com::mapimem::Allocators;
 use crate::com::marshal;
 use crate::com::object::{self, Class, ComObject, guard};
 use crate::com::propdata::{
@@ -82,20 +81,18 @@ pub unsafe extern "system" fn CreateTable(
         let Some(out) = (unsafe { out_ptr(lppTableData) }) else {
             return MAPI_E_INVALID_PARAMETER;
         };
-        // SAFETY: NULL or a valid IID.
-        match unsafe { lpInterface.as_ref() } {
-            None => {}
-            Some(iid) if *iid == IID_IMAPITableData => {}
-            Some(_) => return MAPI_E_INTERFACE_NOT_SUPPORTED,
-        }
-        let (Some(buffer), Some(more), Some(free)) =
-            (lpAllocateBuffer, lpAllocateMore, lpFreeBuffer)
-        else {
-            return MAPI_E_INVALID_PARAMETER;
+        // SAFETY: `lpInterface` is NULL or a valid IID.
+        let alloc = match unsafe {
+            super::propdata::creation_args(
+                lpInterface,
+                IID_IMAPITableData,
+                (lpAllocateBuffer, lpAllocateMore, lpFreeBuffer),
+                lpvReserved,
+            )
+        } {
+            Ok(alloc) => alloc,
+            Err(sc) => return sc,
         };
-        if !lpvReserved.is_null() {
-            return MAPI_E_INVALID_PARAMETER;
-        }
         // SAFETY: NULL or the caller's tag array.
         let columns = match unsafe { marshal::tags_in(lpSPropTagArrayColumns) } {
             Ok(Some(c)) => c,
@@ -107,7 +104,7 @@ pub unsafe extern "system" fn CreateTable(
                 out.set(
                     ComObject::into_raw(TableDataShell {
                         data: Arc::new(SharedTableData(Mutex::new(data))),
-                        alloc: Allocators { buffer, more, free },
+                        alloc,
                     })
                     .cast(),
                 );

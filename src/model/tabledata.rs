@@ -14,6 +14,8 @@
 //!   a position, or none past the end.
 //! - Columns a row brings that the table lacks become available; deleting rows never
 //!   removes a column. Views see every change (a view's rows follow the table).
+//! - `CreateTable`'s table type is what views' `GetStatus` report (its page: "available
+//!   ... as part of the `IMAPITable::GetStatus` return data"); every view follows the rows.
 //!
 //! Where the pages disagree: `HrInsertRow`'s page says the row goes after the row at
 //! `uliRow`, the SDK header's note says before it; both say the row count appends, which
