@@ -13,6 +13,7 @@
 #include "check.h"
 #include "mapiutil.h"
 #include "testdir.h"
+#include "wide.h"
 
 #define PR_DISPLAY_NAME_A_ PROP_TAG(PT_STRING8, 0x3001)
 #define PR_RANK_ PROP_TAG(PT_LONG, 0x6700)
@@ -164,6 +165,31 @@ static void stream_and_copy(void)
     v[1].ulPropTag = PR_IMPORTANCE;
     v[1].Value.l = 2;
     CHECK_OK(pd->lpVtbl->SetProps(pd, 2, v, NULL));
+    /* A named property of the IPropData's own name map. */
+    MAPINAMEID name;
+    LPMAPINAMEID names[1] = {&name};
+    name.lpguid = (LPGUID)&PS_PUBLIC_STRINGS;
+    name.ulKind = MNID_STRING;
+    name.Kind.lpwstrName = W("Mood");
+    LPSPropTagArray named = NULL;
+    CHECK_HR(pd->lpVtbl->GetIDsFromNames(pd, 1, names, 0, &named), MAPI_W_ERRORS_RETURNED);
+    MAPIFreeBuffer(named);
+    named = NULL;
+    CHECK_OK(pd->lpVtbl->GetIDsFromNames(pd, 1, names, MAPI_CREATE, &named));
+    ULONG mood_tag = named ? PROP_TAG(PT_LONG, PROP_ID(named->aulPropTag[0])) : 0;
+    CHECK(PROP_ID(mood_tag) >= 0x8000);
+    MAPIFreeBuffer(named);
+    SPropValue mood;
+    mood.ulPropTag = mood_tag;
+    mood.Value.l = 42;
+    CHECK_OK(pd->lpVtbl->SetProps(pd, 1, &mood, NULL));
+    /* A read-only object creates no name. */
+    CHECK_OK(pd->lpVtbl->HrSetObjAccess(pd, IPROP_READONLY));
+    name.Kind.lpwstrName = W("Other");
+    CHECK_HR(pd->lpVtbl->GetIDsFromNames(pd, 1, names, MAPI_CREATE, &named), MAPI_E_NO_ACCESS);
+    CHECK(named == NULL);
+    CHECK_OK(pd->lpVtbl->HrSetObjAccess(pd, IPROP_READWRITE));
+    name.Kind.lpwstrName = W("Mood");
 
     char path[256];
     WCHAR wpath[256];
@@ -189,6 +215,16 @@ static void stream_and_copy(void)
         CHECK(count == 3 && got && strcmp(got[0].Value.lpszA, "Copied") == 0 &&
               got[1].Value.l == 2 && strcmp(got[2].Value.lpszA, "body text") == 0);
         MAPIFreeBuffer(got);
+        /* The named property arrives under the message's id for the same name. */
+        named = NULL;
+        CHECK_OK(msg->lpVtbl->GetIDsFromNames(msg, 1, names, 0, &named));
+        if (named) {
+            SizedSPropTagArray(1, one) = {1, {PROP_TAG(PT_LONG, PROP_ID(named->aulPropTag[0]))}};
+            CHECK_OK(msg->lpVtbl->GetProps(msg, (LPSPropTagArray)&one, 0, &count, &got));
+            CHECK(count == 1 && got && got[0].Value.l == 42);
+            MAPIFreeBuffer(got);
+        }
+        MAPIFreeBuffer(named);
         /* Onto itself: refused. */
         CHECK_HR(pd->lpVtbl->CopyTo(pd, 0, NULL, NULL, 0, NULL, &IID_IMAPIProp, pd, 0, NULL),
                  MAPI_E_NO_ACCESS);
@@ -340,12 +376,28 @@ static void table_data(void)
     CHECK(n == 0);
     CHECK_HR(td->lpVtbl->HrDeleteRows(td, 0, NULL, &deleted), MAPI_E_INVALID_PARAMETER);
 
+    /* A view without callback outlives the ITableData and still follows its rows. */
+    LPMAPITABLE plain = NULL;
+    CHECK_OK(td->lpVtbl->HrGetView(td, NULL, NULL, 0, &plain));
+    CHECK_OK(td->lpVtbl->HrModifyRow(td, &drow));
+
     /* Releasing the view calls back with the ITableData and the view. */
     CHECK(released == 0);
     LPMAPITABLE view_ptr = view;
     view->lpVtbl->Release(view);
     CHECK(released == 5 && released_data == td && released_view == view_ptr);
     td->lpVtbl->Release(td);
+    if (plain) {
+        view_names(plain, names, sizeof names);
+        CHECK(strcmp(names, "d") == 0);
+        LPSPropTagArray columns = NULL;
+        CHECK_OK(plain->lpVtbl->QueryColumns(plain, 0, &columns));
+        CHECK(columns && columns->cValues == 2 && columns->aulPropTag[0] == PR_INSTANCE_KEY &&
+              columns->aulPropTag[1] == PR_DISPLAY_NAME_A_);
+        MAPIFreeBuffer(columns);
+        plain->lpVtbl->Release(plain);
+    }
+    CHECK(released == 5);
 }
 
 int main(void)
