@@ -61,7 +61,8 @@ x86_64-w64-mingw32-objdump -p "$REL/imessage.dll" |
 for name in OpenIMsgSession OpenIMsgSession@12 CloseIMsgSession@4 OpenIMsgOnIStg OpenIMsgOnIStg@44 \
     SetAttribIMsgOnIStg@16 GetAttribIMsgOnIStg@12 MapStorageSCode@4 MAPIAllocateBuffer@8 \
     MAPIAllocateMore@12 MAPIFreeBuffer@4 MAPIGetDefaultMalloc@0 HrQueryAllRows@24 FreeProws@4 \
-    FreePadrlist@4 HrGetOneProp@12 PropCopyMore@16 ScCopyProps@16 IID_IMessage PS_MAPI; do
+    FreePadrlist@4 HrGetOneProp@12 PropCopyMore@16 ScCopyProps@16 CreateIProp@24 CreateTable@36 \
+    IID_IMessage PS_MAPI; do
     grep -qx "$name" "$WORK/exports.txt" || fail "imessage.dll does not export $name"
 done
 # The system's ole32 provides these on Windows (DESIGN decision 13).
@@ -164,8 +165,9 @@ unset IMSG_COPY_RECIPIENTS
 #     says so at compile time; the others compile, but IMAPITable::CreateBookmark stores 8
 #     bytes into their 4-byte BOOKMARK (overwriting the neighbouring local: SetColumns then
 #     fails in attachments.c) and 64-bit bookmarks come back truncated (tables_cpp).
-#   propdata.c: mingw-w64's mapiutil.h declares IPropData/ITableData and CreateIProp/CreateTable
-#     itself; not tried against it yet.
+#   propdata.c: mingw-w64 declares CALLERRELEASE's ulCallerData (and HrGetView's) as ULONG
+#     (SDK: ULONG_PTR), so the SDK-typed release callback it passes to HrGetView does not
+#     convert.
 #   abi_subclass.cpp, copy_cpp.cpp, copy_progress_cpp.cpp, mapiutil_cpp.cpp: they implement IMessage/IMAPIProp/
 #     IMAPITable in C++, and mingw-w64 declares ulUIParam as ULONG (SDK: ULONG_PTR) and
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
