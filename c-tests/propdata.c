@@ -141,6 +141,24 @@ static void access_levels(void)
     CHECK(list && list->cValues == 2 && list->aulPropTag[0] == PR_SUBJECT_A &&
           list->aulPropTag[1] == PR_OBJ_);
     MAPIFreeBuffer(list);
+    /* A read-only property opens for reading only. */
+    LPSTREAM stm = NULL;
+    CHECK_HR(pd->lpVtbl->OpenProperty(pd, PR_SUBJECT_A, &IID_IStream, 0, MAPI_MODIFY,
+                                      (LPUNKNOWN *)&stm),
+             MAPI_E_NO_ACCESS);
+    CHECK(stm == NULL);
+    CHECK_OK(pd->lpVtbl->OpenProperty(pd, PR_SUBJECT_A, &IID_IStream, 0, 0, (LPUNKNOWN *)&stm));
+    if (stm) {
+        char buf[16] = {0};
+        ULONG n = 0;
+        CHECK_OK(stm->lpVtbl->Read(stm, buf, sizeof buf, &n));
+        CHECK(n == 5 && memcmp(buf, "Hello", 5) == 0);
+        stm->lpVtbl->Release(stm);
+    }
+    CHECK_HR(pd->lpVtbl->OpenProperty(pd, PR_IMPORTANCE, &IID_IStream, 0, 0, (LPUNKNOWN *)&stm),
+             MAPI_E_INTERFACE_NOT_SUPPORTED);
+    CHECK_HR(pd->lpVtbl->OpenProperty(pd, PR_SUBJECT_A, &IID_IMAPITable, 0, 0, (LPUNKNOWN *)&stm),
+             MAPI_E_INTERFACE_NOT_SUPPORTED);
     CHECK_OK(pd->lpVtbl->SaveChanges(pd, KEEP_OPEN_READWRITE));
     pd->lpVtbl->Release(pd);
 }
@@ -306,6 +324,21 @@ static void table_data(void)
     /* A row without the index column. */
     SRow no_key = {0, 1, &v[0][1]};
     CHECK_HR(td->lpVtbl->HrModifyRow(td, &no_key), MAPI_E_INVALID_PARAMETER);
+
+    /* Bad arguments: clear errors, nothing changed. */
+    CHECK_HR(td->lpVtbl->HrModifyRow(td, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrModifyRows(td, 0, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrModifyRows(td, 1, (LPSRowSet)&set), MAPI_E_UNKNOWN_FLAGS);
+    SPropValue far[2];
+    set_row(far, 0, "far");
+    SRow far_row = {0, 2, far};
+    CHECK_HR(td->lpVtbl->HrInsertRow(td, 4, &far_row), MAPI_E_INVALID_PARAMETER); /* past the end */
+    CHECK_HR(td->lpVtbl->HrInsertRow(td, 0, &row), MAPI_E_INVALID_PARAMETER);     /* key taken */
+    CHECK_HR(td->lpVtbl->HrDeleteRow(td, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrQueryRow(td, &v[0][0], NULL, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrEnumRow(td, 0, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrGetView(td, NULL, NULL, 0, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK_HR(td->lpVtbl->HrNotify(td, 0, 1, &v[0][1]), MAPI_E_INVALID_PARAMETER);
 
     /* A view sorted by name at creation. */
     SizedSSortOrderSet(1, by_name) = {1, 0, 0, {{PR_DISPLAY_NAME_A_, TABLE_SORT_ASCEND}}};
