@@ -176,3 +176,47 @@ pub fn ulongs_out(alloc: &Allocators, values: &[u32]) -> Result<*mut ULONG> {
     unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), p, values.len()) };
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::prop::PropValue;
+
+    const PR_INSTANCE_KEY: u32 = 0x0FF6_0102;
+    const PR_RANK: u32 = 0x6700_0003;
+
+    #[test]
+    fn a_row_goes_out_as_one_block_and_comes_back_the_same() {
+        let alloc = Allocators::ours();
+        let props = vec![
+            (PR_INSTANCE_KEY, PropValue::Binary(vec![1, 2, 3])),
+            (PR_RANK, PropValue::Long(7)),
+        ];
+        let row = row_out(&alloc, &props).unwrap();
+        // SAFETY: `row` was just built by `row_out`.
+        let back = unsafe { row_in(row, "test") }.unwrap();
+        assert_eq!(back, props);
+        // One free releases the row and its linked values.
+        assert!(super::super::mapimem::free_buffer(row.cast()).is_ok());
+    }
+
+    #[test]
+    fn null_rows_and_sets_are_invalid_parameters() {
+        // SAFETY: NULL pointers are what is tested.
+        unsafe {
+            assert_eq!(
+                row_in(std::ptr::null(), "t").unwrap_err().kind,
+                ErrorKind::InvalidParameter
+            );
+            assert_eq!(
+                row_set_in(std::ptr::null(), "t").unwrap_err().kind,
+                ErrorKind::InvalidParameter
+            );
+            assert_eq!(
+                values_in(2, std::ptr::null(), "t").unwrap_err().kind,
+                ErrorKind::InvalidParameter
+            );
+            assert!(values_in(0, std::ptr::null(), "t").unwrap().is_empty());
+        }
+    }
+}
