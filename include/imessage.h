@@ -406,6 +406,25 @@
 
 #define TBL_COLLAPSED_CATEGORY 4
 
+/*
+ `IPropData::HrSetObjAccess`/`HrSetPropAccess`/`HrGetPropAccess`: access levels.
+ */
+#define IPROP_READONLY 1
+
+#define IPROP_READWRITE 2
+
+/*
+ Property status: not modified / modified.
+ */
+#define IPROP_CLEAN 65536
+
+#define IPROP_DIRTY 131072
+
+/*
+ `ITableData::HrDeleteRows`: delete every row (the row set may be NULL).
+ */
+#define TAD_ALL_ROWS 1
+
 #define FNEV_CRITICAL_ERROR 1
 
 #define FNEV_TABLE_MODIFIED 256
@@ -1774,6 +1793,19 @@ HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuff
                           IStream **lppStream);
 
 /*
+ Creates an empty, read/write `IPropData` whose results are allocated with the given
+ functions. `lpInterface` is NULL or `&IID_IMAPIPropData` (else
+ `MAPI_E_INTERFACE_NOT_SUPPORTED`); `lpvReserved` must be NULL; the three allocators and
+ `lppPropData` must be given (`MAPI_E_INVALID_PARAMETER`).
+ */
+SCODE CreateIProp(const IID *lpInterface,
+                  SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                  SCODE (*lpAllocateMore)(ULONG cbSize, void *lpObject, void **lppBuffer),
+                  ULONG (*lpFreeBuffer)(void *lpBuffer),
+                  void *lpvReserved,
+                  IPropData **lppPropData);
+
+/*
  Gives a stream over the uncompressed RTF of a `PR_RTF_COMPRESSED` stream (LZFu or MELA,
  its seek pointer at the start).
 
@@ -1980,6 +2012,23 @@ HRESULT WriteClassStg(IStorage *pStg, REFCLSID rclsid);
  */
 HRESULT ReadClassStg(IStorage *pStg, CLSID *pclsid);
 #endif
+
+/*
+ Creates an empty `ITableData` of type `ulTableType` (`TBLTYPE_SNAPSHOT`, `_KEYSET` or
+ `_DYNAMIC`, which its views' `GetStatus` report) whose rows are identified by the value
+ of `ulPropTagIndexColumn` and whose views start with the columns
+ `lpSPropTagArrayColumns`. `lpInterface` is NULL or `&IID_IMAPITableData` (else
+ `MAPI_E_INTERFACE_NOT_SUPPORTED`); `lpvReserved` must be NULL.
+ */
+SCODE CreateTable(const IID *lpInterface,
+                  SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                  SCODE (*lpAllocateMore)(ULONG cbSize, void *lpObject, void **lppBuffer),
+                  ULONG (*lpFreeBuffer)(void *lpBuffer),
+                  void *lpvReserved,
+                  ULONG ulTableType,
+                  ULONG ulPropTagIndexColumn,
+                  SPropTagArray *lpSPropTagArrayColumns,
+                  ITableData **lppTableData);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -465,6 +465,56 @@ typedef struct _MSGSESS MSGSESS;
 typedef struct _MSGSESS *LPMSGSESS;
 typedef void (STDAPICALLTYPE MSGCALLRELEASE)(ULONG ulCallerData, LPMESSAGE lpMessage);
 
+/* ===== IPropData and ITableData (MAPIUtil.h): CreateIProp, CreateTable ===== */
+#define MAPI_IPROPDATA_METHODS(IPURE) \
+    MAPIMETHOD(HrSetObjAccess)(THIS_ ULONG ulAccess) IPURE; \
+    MAPIMETHOD(HrSetPropAccess)(THIS_ LPSPropTagArray lpPropTagArray, ULONG *rgulAccess) IPURE; \
+    MAPIMETHOD(HrGetPropAccess)(THIS_ LPSPropTagArray *lppPropTagArray, ULONG **lprgulAccess) IPURE; \
+    MAPIMETHOD(HrAddObjProps)(THIS_ LPSPropTagArray lppPropTagArray, LPSPropProblemArray *lprgulAccess) IPURE;
+
+#undef INTERFACE
+#define INTERFACE IPropData
+DECLARE_INTERFACE_(IPropData, IMAPIProp)
+{
+    BEGIN_INTERFACE
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_IMAPIPROP_METHODS(PURE)
+    MAPI_IPROPDATA_METHODS(PURE)
+    END_INTERFACE
+};
+typedef IPropData *LPPROPDATA;
+
+struct ITableData;
+typedef struct ITableData ITableData;
+typedef ITableData *LPTABLEDATA;
+
+/* Called when a view HrGetView made is released. */
+typedef void (STDAPICALLTYPE CALLERRELEASE)(ULONG_PTR ulCallerData, LPTABLEDATA lpTblData,
+                                            LPMAPITABLE lpVue);
+
+#define MAPI_ITABLEDATA_METHODS(IPURE) \
+    MAPIMETHOD(HrGetView)(THIS_ LPSSortOrderSet lpSSortOrderSet, CALLERRELEASE *lpfCallerRelease, \
+                          ULONG_PTR ulCallerData, LPMAPITABLE *lppMAPITable) IPURE; \
+    MAPIMETHOD(HrModifyRow)(THIS_ LPSRow lpSRow) IPURE; \
+    MAPIMETHOD(HrDeleteRow)(THIS_ LPSPropValue lpSPropValue) IPURE; \
+    MAPIMETHOD(HrQueryRow)(THIS_ LPSPropValue lpsPropValue, LPSRow *lppSRow, ULONG *lpuliRow) IPURE; \
+    MAPIMETHOD(HrEnumRow)(THIS_ ULONG ulRowNumber, LPSRow *lppSRow) IPURE; \
+    MAPIMETHOD(HrNotify)(THIS_ ULONG ulFlags, ULONG cValues, LPSPropValue lpSPropValue) IPURE; \
+    MAPIMETHOD(HrInsertRow)(THIS_ ULONG uliRow, LPSRow lpSRow) IPURE; \
+    MAPIMETHOD(HrModifyRows)(THIS_ ULONG ulFlags, LPSRowSet lpSRowSet) IPURE; \
+    MAPIMETHOD(HrDeleteRows)(THIS_ ULONG ulFlags, LPSRowSet lprowsetToDelete, ULONG *cRowsDeleted) IPURE;
+
+#undef INTERFACE
+#define INTERFACE ITableData
+DECLARE_INTERFACE_(ITableData, IUnknown)
+{
+    BEGIN_INTERFACE
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_ITABLEDATA_METHODS(PURE)
+    END_INTERFACE
+};
+#undef INTERFACE
+
 /* ===== C call macros ===== */
 #if !defined(__cplusplus) || defined(CINTERFACE)
 #define IMAPIProp_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
@@ -543,6 +593,36 @@ typedef void (STDAPICALLTYPE MSGCALLRELEASE)(ULONG ulCallerData, LPMESSAGE lpMes
 #define IMAPITable_WaitForCompletion(p, ...) (p)->lpVtbl->WaitForCompletion(p, __VA_ARGS__)
 #define IMAPITable_GetCollapseState(p, ...) (p)->lpVtbl->GetCollapseState(p, __VA_ARGS__)
 #define IMAPITable_SetCollapseState(p, ...) (p)->lpVtbl->SetCollapseState(p, __VA_ARGS__)
+#define IPropData_QueryInterface IMAPIProp_QueryInterface
+#define IPropData_AddRef IMAPIProp_AddRef
+#define IPropData_Release IMAPIProp_Release
+#define IPropData_GetLastError IMAPIProp_GetLastError
+#define IPropData_SaveChanges IMAPIProp_SaveChanges
+#define IPropData_GetProps IMAPIProp_GetProps
+#define IPropData_GetPropList IMAPIProp_GetPropList
+#define IPropData_OpenProperty IMAPIProp_OpenProperty
+#define IPropData_SetProps IMAPIProp_SetProps
+#define IPropData_DeleteProps IMAPIProp_DeleteProps
+#define IPropData_CopyTo IMAPIProp_CopyTo
+#define IPropData_CopyProps IMAPIProp_CopyProps
+#define IPropData_GetNamesFromIDs IMAPIProp_GetNamesFromIDs
+#define IPropData_GetIDsFromNames IMAPIProp_GetIDsFromNames
+#define IPropData_HrSetObjAccess(p, ...) (p)->lpVtbl->HrSetObjAccess(p, __VA_ARGS__)
+#define IPropData_HrSetPropAccess(p, ...) (p)->lpVtbl->HrSetPropAccess(p, __VA_ARGS__)
+#define IPropData_HrGetPropAccess(p, ...) (p)->lpVtbl->HrGetPropAccess(p, __VA_ARGS__)
+#define IPropData_HrAddObjProps(p, ...) (p)->lpVtbl->HrAddObjProps(p, __VA_ARGS__)
+#define ITableData_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define ITableData_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define ITableData_Release(p) (p)->lpVtbl->Release(p)
+#define ITableData_HrGetView(p, ...) (p)->lpVtbl->HrGetView(p, __VA_ARGS__)
+#define ITableData_HrModifyRow(p, ...) (p)->lpVtbl->HrModifyRow(p, __VA_ARGS__)
+#define ITableData_HrDeleteRow(p, ...) (p)->lpVtbl->HrDeleteRow(p, __VA_ARGS__)
+#define ITableData_HrQueryRow(p, ...) (p)->lpVtbl->HrQueryRow(p, __VA_ARGS__)
+#define ITableData_HrEnumRow(p, ...) (p)->lpVtbl->HrEnumRow(p, __VA_ARGS__)
+#define ITableData_HrNotify(p, ...) (p)->lpVtbl->HrNotify(p, __VA_ARGS__)
+#define ITableData_HrInsertRow(p, ...) (p)->lpVtbl->HrInsertRow(p, __VA_ARGS__)
+#define ITableData_HrModifyRows(p, ...) (p)->lpVtbl->HrModifyRows(p, __VA_ARGS__)
+#define ITableData_HrDeleteRows(p, ...) (p)->lpVtbl->HrDeleteRows(p, __VA_ARGS__)
 #define IMAPIProgress_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
 #define IMAPIProgress_AddRef(p) (p)->lpVtbl->AddRef(p)
 #define IMAPIProgress_Release(p) (p)->lpVtbl->Release(p)

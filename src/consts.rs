@@ -318,6 +318,16 @@ pub const TBL_EMPTY_CATEGORY: ULONG = 2;
 pub const TBL_EXPANDED_CATEGORY: ULONG = 3;
 pub const TBL_COLLAPSED_CATEGORY: ULONG = 4;
 
+// ===== IPropData and ITableData (mapiutil.h) =====
+/// `IPropData::HrSetObjAccess`/`HrSetPropAccess`/`HrGetPropAccess`: access levels.
+pub const IPROP_READONLY: ULONG = 0x0000_0001;
+pub const IPROP_READWRITE: ULONG = 0x0000_0002;
+/// Property status: not modified / modified.
+pub const IPROP_CLEAN: ULONG = 0x0001_0000;
+pub const IPROP_DIRTY: ULONG = 0x0002_0000;
+/// `ITableData::HrDeleteRows`: delete every row (the row set may be NULL).
+pub const TAD_ALL_ROWS: ULONG = 1;
+
 pub const FNEV_CRITICAL_ERROR: ULONG = 0x0000_0001;
 pub const FNEV_TABLE_MODIFIED: ULONG = 0x0000_0100;
 

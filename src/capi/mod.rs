@@ -16,11 +16,13 @@ pub mod memory;
 pub mod message;
 pub mod open_stream_on_file;
 pub mod prop;
+pub mod propdata;
 pub mod rtf;
 pub mod session;
 pub mod storage;
 pub mod stream;
 pub mod table;
+pub mod tabledata;
 
 use crate::com::types::{ULONG, WCHAR};
 use crate::error::{Error, ErrorKind, Result};

@@ -203,7 +203,10 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
 ///
 /// # Safety
 /// `values` must point to `count` valid `SPropValue`s.
-unsafe fn values_in(count: ULONG, values: *const SPropValue) -> Result<Vec<(u32, PropValue)>> {
+pub(crate) unsafe fn values_in(
+    count: ULONG,
+    values: *const SPropValue,
+) -> Result<Vec<(u32, PropValue)>> {
     if count == 0 || values.is_null() {
         return Err(invalid("SetProps needs at least one value"));
     }
@@ -325,7 +328,9 @@ unsafe fn run_copy<T: PropObject>(
 ///
 /// # Safety
 /// `tags` is NULL or a valid tag array.
-unsafe fn id_set(tags: *mut SPropTagArray) -> Result<Option<std::collections::HashSet<u16>>> {
+pub(crate) unsafe fn id_set(
+    tags: *mut SPropTagArray,
+) -> Result<Option<std::collections::HashSet<u16>>> {
     // SAFETY: forwarded from the caller.
     let Some(tags) = (unsafe { marshal::tags_in(tags) })? else {
         return Ok(None);

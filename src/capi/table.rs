@@ -27,14 +27,13 @@ use crate::com::vtbl::{IMAPITableVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId};
-use crate::model::table::{Rows, Table, TableKind};
+use crate::model::table::{RowSource, Rows, Table, TableKind};
 
 com_class! {
-    /// An `IMAPITable` over the recipients or attachments of one message.
+    /// An `IMAPITable` over the recipients or attachments of one message, or over an
+    /// `ITableData` (`capi::tabledata`).
     pub struct TableShell {
-        pub file: Arc<MsgFile>,
-        pub message: NodeId,
-        pub kind: TableKind,
+        pub source: Arc<dyn RowSource>,
         pub table: Mutex<Table>,
         /// The allocators of the message, for everything returned to the caller.
         pub alloc: Allocators,
@@ -83,16 +82,25 @@ pub fn new_table(
 ) -> *mut c_void {
     let bookmarks = kind == TableKind::Recipients;
     ComObject::into_raw(TableShell {
-        file,
-        message,
-        kind,
+        source: Arc::new(MessageRows {
+            file,
+            message,
+            kind,
+        }),
         table: Mutex::new(Table::new(bookmarks, unicode)),
         alloc,
         keep: obj_keep,
     })
 }
 
-impl TableShell {
+/// The recipients or attachments of one message, as a table's rows.
+struct MessageRows {
+    file: Arc<MsgFile>,
+    message: NodeId,
+    kind: TableKind,
+}
+
+impl RowSource for MessageRows {
     /// The message's current rows; `MAPI_E_OBJECT_DELETED` after `CloseIMsgSession`.
     fn rows(&self) -> Result<Arc<Rows>> {
         #[cfg(test)]
@@ -105,6 +113,16 @@ impl TableShell {
     /// Fails with `MAPI_E_OBJECT_DELETED` once the message was closed.
     fn alive(&self) -> Result<()> {
         self.file.with(|_| Ok(()))
+    }
+}
+
+impl TableShell {
+    fn rows(&self) -> Result<Arc<Rows>> {
+        self.source.rows()
+    }
+
+    fn alive(&self) -> Result<()> {
+        self.source.alive()
     }
 
     /// Runs an engine operation on the current rows.
@@ -179,7 +197,7 @@ unsafe extern "system" fn get_status(this: This, status: *mut ULONG, ty: *mut UL
         };
         obj.inner.alive()?;
         status.set(TBLSTAT_COMPLETE);
-        ty.set(TBLTYPE_DYNAMIC);
+        ty.set(obj.inner.source.table_type());
         Ok(S_OK)
     })
 }

@@ -124,6 +124,8 @@ impl Select {
 pub enum Kind {
     Message,
     Attachment,
+    /// An `IPropData`: properties only, into any object with `IMAPIProp`.
+    Prop,
 }
 
 /// A `CopyTo`/`CopyProps` call, its arguments translated.
@@ -182,9 +184,11 @@ pub unsafe fn run(req: Request) -> Result<*mut SPropProblemArray> {
     let own = match req.kind {
         Kind::Message => IID_IMessage,
         Kind::Attachment => IID_IAttachment,
+        Kind::Prop => IID_IMAPIPropData,
     };
-    // The interface and its bases; excluding any of them excludes the interface.
-    if ![own, IID_IMAPIProp, IID_IUnknown].contains(&iid) {
+    // The interface and its bases; excluding any of them excludes the interface. An
+    // IPropData's properties go into any IMAPIProp (a message, whatever `iid` names).
+    if req.kind != Kind::Prop && ![own, IID_IMAPIProp, IID_IUnknown].contains(&iid) {
         return err(
             ErrorKind::InterfaceNotSupported,
             "destination interface not supported",

@@ -340,7 +340,20 @@ fn mv_strings(v: &mut PV, field: usize, heap: &mut Heap, items: Vec<Vec<u8>>) {
 /// Allocates `fixed_size` bytes (root) plus the heap (linked), writes the fixed part with
 /// `fill`, and resolves every pointer.
 fn build(alloc: &Allocators, fixed: &[u8], heap: Heap) -> Result<*mut u8> {
-    let root = alloc.alloc(fixed.len().max(1))?;
+    build_in(alloc, fixed, heap, None)
+}
+
+/// [`build`], with the fixed part linked to `parent` (`lpAllocateMore`) when given.
+fn build_in(
+    alloc: &Allocators,
+    fixed: &[u8],
+    heap: Heap,
+    parent: Option<*mut u8>,
+) -> Result<*mut u8> {
+    let root = match parent {
+        Some(parent) => alloc.more(fixed.len().max(1), parent)?,
+        None => alloc.alloc(fixed.len().max(1))?,
+    };
     // SAFETY: `root` holds `fixed.len()` bytes.
     unsafe { std::ptr::copy_nonoverlapping(fixed.as_ptr(), root, fixed.len()) };
     if heap.bytes.is_empty() {
@@ -349,7 +362,9 @@ fn build(alloc: &Allocators, fixed: &[u8], heap: Heap) -> Result<*mut u8> {
     let data = match alloc.more(heap.bytes.len(), root) {
         Ok(p) => p,
         Err(e) => {
-            alloc.free(root);
+            if parent.is_none() {
+                alloc.free(root);
+            }
             return Err(e);
         }
     };
@@ -385,6 +400,15 @@ fn empty_value() -> SPropValue {
 
 /// An `SPropValue` array in the caller's allocation chain; `NULL` for none.
 pub fn props_out(alloc: &Allocators, values: &[PropOut]) -> Result<*mut SPropValue> {
+    props_out_in(alloc, values, None)
+}
+
+/// [`props_out`] linked to `parent` (freed with it), as an `SRow`'s array is.
+pub fn props_out_in(
+    alloc: &Allocators,
+    values: &[PropOut],
+    parent: Option<*mut u8>,
+) -> Result<*mut SPropValue> {
     if values.is_empty() {
         return Ok(std::ptr::null_mut());
     }
@@ -403,7 +427,7 @@ pub fn props_out(alloc: &Allocators, values: &[PropOut]) -> Result<*mut SPropVal
             ),
         }
     }
-    Ok(build(alloc, as_bytes(&fixed), heap)?.cast())
+    Ok(build_in(alloc, as_bytes(&fixed), heap, parent)?.cast())
 }
 
 /// An `SPropTagArray` in the caller's allocation chain.

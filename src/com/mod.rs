@@ -22,6 +22,7 @@ pub mod packed_props;
 pub mod progress;
 pub mod prop_compare;
 pub mod prop_helpers;
+pub mod propdata;
 pub mod rtf_stream;
 pub mod scode;
 pub mod session_registry;

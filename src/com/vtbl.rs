@@ -185,6 +185,12 @@ macro_rules! imapiprop_layout {
 
 imapiprop_layout!(IMAPIPropVtbl {});
 imapiprop_layout!(IAttachVtbl {});
+imapiprop_layout!(IPropDataVtbl {
+    pub HrSetObjAccess: unsafe extern "system" fn(This, ULONG) -> HRESULT,
+    pub HrSetPropAccess: unsafe extern "system" fn(This, *mut SPropTagArray, *mut ULONG) -> HRESULT,
+    pub HrGetPropAccess: unsafe extern "system" fn(This, *mut *mut SPropTagArray, *mut *mut ULONG) -> HRESULT,
+    pub HrAddObjProps: unsafe extern "system" fn(This, *mut SPropTagArray, *mut *mut SPropProblemArray) -> HRESULT,
+});
 imapiprop_layout!(IMessageVtbl {
     pub GetAttachmentTable: unsafe extern "system" fn(This, ULONG, *mut This) -> HRESULT,
     pub OpenAttach: unsafe extern "system" fn(This, ULONG, *const IID, ULONG, *mut This) -> HRESULT,
@@ -195,6 +201,31 @@ imapiprop_layout!(IMessageVtbl {
     pub SubmitMessage: unsafe extern "system" fn(This, ULONG) -> HRESULT,
     pub SetReadFlag: unsafe extern "system" fn(This, ULONG) -> HRESULT,
 });
+
+/// `ITableData` (mapiutil.h). `CALLERRELEASE` is
+/// `void (ULONG_PTR ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue)`.
+#[repr(C)]
+pub struct ITableDataVtbl {
+    pub QueryInterface: unsafe extern "system" fn(This, *const IID, *mut *mut c_void) -> HRESULT,
+    pub AddRef: unsafe extern "system" fn(This) -> ULONG,
+    pub Release: unsafe extern "system" fn(This) -> ULONG,
+    pub HrGetView: unsafe extern "system" fn(
+        This,
+        *mut SSortOrderSet,
+        Option<unsafe extern "system" fn(usize, This, This)>,
+        usize,
+        *mut This,
+    ) -> HRESULT,
+    pub HrModifyRow: unsafe extern "system" fn(This, *mut SRow) -> HRESULT,
+    pub HrDeleteRow: unsafe extern "system" fn(This, *mut SPropValue) -> HRESULT,
+    pub HrQueryRow:
+        unsafe extern "system" fn(This, *mut SPropValue, *mut *mut SRow, *mut ULONG) -> HRESULT,
+    pub HrEnumRow: unsafe extern "system" fn(This, ULONG, *mut *mut SRow) -> HRESULT,
+    pub HrNotify: unsafe extern "system" fn(This, ULONG, ULONG, *mut SPropValue) -> HRESULT,
+    pub HrInsertRow: unsafe extern "system" fn(This, ULONG, *mut SRow) -> HRESULT,
+    pub HrModifyRows: unsafe extern "system" fn(This, ULONG, *mut SRowSet) -> HRESULT,
+    pub HrDeleteRows: unsafe extern "system" fn(This, ULONG, *mut SRowSet, *mut ULONG) -> HRESULT,
+}
 
 #[repr(C)]
 pub struct IMAPITableVtbl {
@@ -303,6 +334,13 @@ const _: () = {
     assert!(offset_of!(IMAPIProgressVtbl, GetMin) == slot(6));
     assert!(offset_of!(IMAPIProgressVtbl, SetLimits) == slot(7));
     assert!(size_of::<IMAPIProgressVtbl>() == slot(8));
+    assert!(offset_of!(IPropDataVtbl, HrSetObjAccess) == slot(14));
+    assert!(offset_of!(IPropDataVtbl, HrAddObjProps) == slot(17));
+    assert!(size_of::<IPropDataVtbl>() == slot(18));
+    assert!(offset_of!(ITableDataVtbl, HrGetView) == slot(3));
+    assert!(offset_of!(ITableDataVtbl, HrNotify) == slot(8));
+    assert!(offset_of!(ITableDataVtbl, HrDeleteRows) == slot(11));
+    assert!(size_of::<ITableDataVtbl>() == slot(12));
 };
 
 // Interface pointer types under their SDK names, for exported signatures.
@@ -317,6 +355,8 @@ pub type IMessage = Interface<IMessageVtbl>;
 pub type MSGCALLRELEASE = unsafe extern "system" fn(ulCallerData: ULONG, lpMessage: *mut IMessage);
 pub type IMAPITable = Interface<IMAPITableVtbl>;
 pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
+pub type IPropData = Interface<IPropDataVtbl>;
+pub type ITableData = Interface<ITableDataVtbl>;
 
 /// `LPMSGSESS` points to this opaque type; handles are never dereferenced.
 #[repr(C)]

@@ -10,6 +10,8 @@ mod load;
 pub mod message;
 pub mod name_map;
 mod open_streams;
+pub mod propdata;
+pub mod propdata_stream;
 pub mod props;
 pub mod propstream;
 mod publish;
@@ -19,5 +21,6 @@ pub mod rows;
 mod save;
 pub mod state;
 pub mod table;
+pub mod tabledata;
 #[cfg(test)]
 mod width_tests;

@@ -24,6 +24,20 @@ use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::prop_value::{PropValue, change_type, is_known_type, prop_id, prop_type};
 
+/// Where a table's rows come from: a message's recipients or attachments, or the rows of an
+/// `ITableData`. Each call gives the rows as they are now (a table rebuilds its view when
+/// their `version` changed).
+pub trait RowSource: Send + Sync {
+    /// The current rows; `MAPI_E_OBJECT_DELETED` once the source is gone.
+    fn rows(&self) -> Result<std::sync::Arc<Rows>>;
+    /// Fails as `rows` would, without building them.
+    fn alive(&self) -> Result<()>;
+    /// The `TBLTYPE_*` value `GetStatus` reports.
+    fn table_type(&self) -> u32 {
+        TBLTYPE_DYNAMIC
+    }
+}
+
 /// Created bookmarks a table keeps at once; `CreateBookmark` fails beyond this.
 pub const MAX_BOOKMARKS: usize = 4096;
 
@@ -119,8 +133,9 @@ fn width_of_tags(tags: &[u32], unicode: bool) -> Vec<u32> {
         .collect()
 }
 
-/// One column of one row, as `QueryRows` returns it.
-fn column_value(row: &TableRow, tag: u32, unicode: bool, cp: u32) -> PropOut {
+/// One column of one row, as `QueryRows` returns it. `unicode` is the width of strings a
+/// `PT_UNSPECIFIED` column leaves open (`None`: as stored).
+fn column_value(row: &TableRow, tag: u32, unicode: Option<bool>, cp: u32) -> PropOut {
     if tag == PR_NULL {
         return PropOut::Value(PR_NULL, PropValue::Null);
     }
@@ -142,7 +157,7 @@ fn column_value(row: &TableRow, tag: u32, unicode: bool, cp: u32) -> PropOut {
         PropValue::Object => error(ErrorKind::NoSupport),
         _ => {
             let out_ty = if want == PT_UNSPECIFIED {
-                adjust_width(value.prop_type(), unicode)
+                unicode.map_or(value.prop_type(), |u| adjust_width(value.prop_type(), u))
             } else {
                 want
             };
@@ -181,6 +196,9 @@ struct Bookmark {
 /// One `IMAPITable` view over a row source (see the module notes above).
 pub struct Table {
     unicode: bool,
+    /// Columns keep the types the source gives (an `ITableData`'s): no string width is
+    /// imposed on available columns or on `PT_UNSPECIFIED` ones.
+    stored_types: bool,
     bookmarks_supported: bool,
     /// `None`: the source's default columns.
     columns: Option<Vec<u32>>,
@@ -203,6 +221,7 @@ impl Table {
     pub fn new(bookmarks_supported: bool, unicode: bool) -> Table {
         Table {
             unicode,
+            stored_types: false,
             bookmarks_supported,
             columns: None,
             restriction: None,
@@ -213,6 +232,15 @@ impl Table {
             bookmarks: HashMap::new(),
             next_bookmark: BOOKMARK_END + 1,
         }
+    }
+
+    /// A view of an `ITableData`: bookmarks, the types the rows have, and `columns` as its
+    /// column set (later columns of the source are available, not shown).
+    pub fn of_table_data(columns: Vec<u32>) -> Table {
+        let mut table = Table::new(true, false);
+        table.stored_types = true;
+        table.columns = Some(columns);
+        table
     }
 
     pub fn unicode(&self) -> bool {
@@ -324,6 +352,7 @@ impl Table {
     /// Default and available columns name strings in the table's width.
     pub fn query_columns(&self, rows: &Rows, all: bool) -> Vec<u32> {
         match (&self.columns, all) {
+            (_, true) if self.stored_types => rows.all_columns.to_vec(),
             (_, true) => width_of_tags(&rows.all_columns, self.unicode),
             (Some(columns), false) => columns.clone(),
             (None, false) => width_of_tags(&rows.default_columns, self.unicode),
@@ -520,6 +549,7 @@ impl Table {
             cursor - wanted.min(cursor)..cursor
         };
         let columns = self.query_columns(rows, false);
+        let width = (!self.stored_types).then_some(self.unicode);
         let source = self.rows.as_ref().unwrap_or(rows);
         let out: Vec<Vec<PropOut>> = self.view[range.clone()]
             .iter()
@@ -527,7 +557,7 @@ impl Table {
                 let row = &source.rows[i];
                 columns
                     .iter()
-                    .map(|&tag| column_value(row, tag, self.unicode, source.codepage))
+                    .map(|&tag| column_value(row, tag, width, source.codepage))
                     .collect()
             })
             .collect();
