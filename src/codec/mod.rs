@@ -3,6 +3,8 @@
 //! real files show (`spec/msg-format.md` §14).
 #![forbid(unsafe_code)]
 
+pub mod convindex;
+pub mod hex;
 pub mod nameid;
 pub mod values;
 

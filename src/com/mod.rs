@@ -18,4 +18,5 @@ pub mod session;
 pub mod shells;
 pub mod tables;
 pub mod types;
+pub mod validate;
 pub mod vtbl;

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod bag;
+pub mod filetime;
 mod load;
 pub mod message;
 pub mod names;
