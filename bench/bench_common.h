@@ -37,6 +37,15 @@ static inline double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* User plus system CPU time of this process: under load from other processes it varies
+   less than the wall clock. */
+static inline double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ===== memory (Linux /proc) ===== */
 
 /* A "VmXXX:" field of /proc/self/status in KiB, or -1. */

@@ -263,7 +263,12 @@ SLOT(IMAPITable, GetCollapseState, 24);
 SLOT(IMAPITable, SetCollapseState, 25);
 SLOTS(IMAPITable, 26);
 
+SLOT(IMAPIProgress, QueryInterface, 0);
+SLOT(IMAPIProgress, Release, 2);
 SLOT(IMAPIProgress, Progress, 3);
+SLOT(IMAPIProgress, GetFlags, 4);
+SLOT(IMAPIProgress, GetMax, 5);
+SLOT(IMAPIProgress, GetMin, 6);
 SLOT(IMAPIProgress, SetLimits, 7);
 SLOTS(IMAPIProgress, 8);
 SLOT(IMAPIAdviseSink, OnNotify, 3);

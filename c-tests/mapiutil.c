@@ -1,14 +1,15 @@
 /* mapiutil.c - the mapiutil.h helpers through C, on our own messages and tables and on
    hand-built values: HrGetOneProp, HrSetOneProp, FPropExists, HrQueryAllRows, FreeProws,
-   FreePadrlist, PpropFindProp, LpValFindProp, UlPropSize, ScCountProps, ScCopyProps,
-   ScDupPropset, ScRelocProps, PropCopyMore, FPropCompareProp, LPropCompareProp,
-   FPropContainsProp, FEqualNames, UlAddRef/UlRelease, ScInitMapiUtil/DeinitMapiUtil.
+   FreePadrlist, PpropFindProp, LpValFindProp, UlPropSize, FPropCompareProp,
+   LPropCompareProp, FPropContainsProp, FEqualNames, UlAddRef/UlRelease,
+   ScInitMapiUtil/DeinitMapiUtil. The sizes and copies (ScCountProps, ScCopyProps,
+   ScDupPropset, ScRelocProps, PropCopyMore) are mapiutil_packed.c's.
    Everything a helper returns is freed with MAPIFreeBuffer or FreeProws (valgrind checks
    that nothing leaks). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 
-#include "every_type.h"
+#include "check.h"
 #include "mapiutil.h"
 #include "tags.h"
 #include "testdir.h"
@@ -277,144 +278,6 @@ static void find_and_size(void)
     CHECK(UlPropSize(&v[0]) == 0);
 }
 
-/* ===== ScCountProps, ScCopyProps, ScDupPropset, ScRelocProps, PropCopyMore ===== */
-
-/* Whether every pointer of a copied array lies inside [base, base + size). */
-static int inside(const void *p, const void *base, ULONG size)
-{
-    return (const BYTE *)p >= (const BYTE *)base && (const BYTE *)p < (const BYTE *)base + size;
-}
-
-static void check_copy(const SPropValue *want, const SPropValue *got, const void *base, ULONG size)
-{
-    int i;
-    for (i = 0; i < EVERY_TYPE_COUNT; i++) {
-        every_type_compare(&want[i], &got[i], 1);
-        CHECK(LPropCompareProp((LPSPropValue)&want[i], (LPSPropValue)&got[i]) == 0);
-        switch (PROP_TYPE(got[i].ulPropTag)) {
-        case PT_STRING8: CHECK(inside(got[i].Value.lpszA, base, size)); break;
-        case PT_UNICODE: CHECK(inside(got[i].Value.lpszW, base, size)); break;
-        case PT_BINARY: CHECK(inside(got[i].Value.bin.lpb, base, size)); break;
-        case PT_CLSID: CHECK(inside(got[i].Value.lpguid, base, size)); break;
-        case PT_MV_STRING8:
-            CHECK(inside(got[i].Value.MVszA.lppszA, base, size));
-            CHECK(inside(got[i].Value.MVszA.lppszA[2], base, size));
-            break;
-        case PT_MV_BINARY:
-            CHECK(inside(got[i].Value.MVbin.lpbin, base, size));
-            CHECK(got[i].Value.MVbin.lpbin[1].lpb == NULL);
-            CHECK(inside(got[i].Value.MVbin.lpbin[2].lpb, base, size));
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-static void copies(void)
-{
-    SPropValue values[EVERY_TYPE_COUNT];
-    ULONG size = 0, written = 0, again = 0;
-    void *block = NULL;
-    void *moved = NULL;
-    LPSPropValue dup = NULL;
-    LPSPropValue root = NULL;
-    SPropValue bad;
-    char *s = NULL;
-    int i;
-
-    every_type_values(values);
-    CHECK_OK(ScCountProps(EVERY_TYPE_COUNT, values, &size));
-    CHECK(size > EVERY_TYPE_COUNT * sizeof(SPropValue) + sizeof(big_bin));
-    CHECK(size % 8 == 0);
-    CHECK_OK(ScCountProps(EVERY_TYPE_COUNT, values, NULL));
-    CHECK_OK(ScCountProps(0, NULL, &again));
-    CHECK(again == 0);
-
-    /* ScCopyProps into a block of exactly that size. */
-    CHECK_OK(MAPIAllocateBuffer(size, &block));
-    if (block) {
-        CHECK_OK(ScCopyProps(EVERY_TYPE_COUNT, values, block, &written));
-        CHECK(written == size);
-        check_copy(values, (SPropValue *)block, block, size);
-
-        /* Moved elsewhere (as a caller's realloc or memcpy would): ScRelocProps. */
-        moved = malloc(size);
-        if (moved) {
-            memcpy(moved, block, size);
-            CHECK_OK(ScRelocProps(EVERY_TYPE_COUNT, (LPSPropValue)moved, block, moved, &again));
-            CHECK(again == size);
-            memset(block, 0xCC, size); /* the old copy is gone */
-            check_copy(values, (SPropValue *)moved, moved, size);
-
-            /* Written out with base 0 and read back into a new place. */
-            CHECK_OK(ScRelocProps(EVERY_TYPE_COUNT, (LPSPropValue)moved, moved, NULL, NULL));
-            memcpy(block, moved, size);
-            memset(moved, 0xDD, size);
-            CHECK_OK(ScRelocProps(EVERY_TYPE_COUNT, (LPSPropValue)block, NULL, block, &again));
-            CHECK(again == size);
-            check_copy(values, (SPropValue *)block, block, size);
-            free(moved);
-        }
-        MAPIFreeBuffer(block);
-    }
-
-    /* ScDupPropset: one MAPIAllocateBuffer block. */
-    CHECK_OK(ScDupPropset(EVERY_TYPE_COUNT, values, MAPIAllocateBuffer, &dup));
-    if (dup) {
-        check_copy(values, dup, dup, size);
-        CHECK(MAPIFreeBuffer(dup) == 0);
-    }
-    CHECK_HR(ScDupPropset(EVERY_TYPE_COUNT, values, NULL, &dup), MAPI_E_INVALID_PARAMETER);
-    CHECK(dup == NULL);
-
-    /* PropCopyMore: each value's data linked to one root block, freed with it. */
-    CHECK_OK(MAPIAllocateBuffer(EVERY_TYPE_COUNT * sizeof(SPropValue), (void **)&root));
-    if (root) {
-        for (i = 0; i < EVERY_TYPE_COUNT; i++)
-            CHECK_OK(PropCopyMore(&root[i], &values[i], MAPIAllocateMore, root));
-        for (i = 0; i < EVERY_TYPE_COUNT; i++) {
-            every_type_compare(&values[i], &root[i], 1);
-            CHECK(FPropCompareProp(&values[i], RELOP_EQ, &root[i]));
-        }
-        CHECK(root[8].Value.lpszA != values[8].Value.lpszA);
-        CHECK_HR(PropCopyMore(&root[0], &values[0], NULL, root), MAPI_E_INVALID_PARAMETER);
-        MAPIFreeBuffer(root);
-    }
-
-    /* What cannot be copied. */
-    memset(&bad, 0, sizeof(bad));
-    CHECK_HR(ScCountProps(-1, values, &size), MAPI_E_INVALID_PARAMETER);
-    CHECK_HR(ScCountProps(1, NULL, &size), MAPI_E_INVALID_PARAMETER);
-    bad.ulPropTag = PROP_TAG(PT_LONG, PROP_ID_INVALID);
-    CHECK_HR(ScCountProps(1, &bad, &size), MAPI_E_INVALID_PARAMETER);
-    bad.ulPropTag = PROP_TAG(PT_LONG, PROP_ID_NULL);
-    CHECK_HR(ScCountProps(1, &bad, &size), MAPI_E_INVALID_PARAMETER);
-    bad.ulPropTag = PR_NULL;
-    CHECK_OK(ScCountProps(1, &bad, &size));
-    CHECK(size == sizeof(SPropValue));
-    bad.ulPropTag = PROP_TAG(PT_MV_LONG, 0x6600);
-    CHECK_HR(ScCountProps(1, &bad, &size), MAPI_E_INVALID_PARAMETER);
-    bad.ulPropTag = PROP_TAG(PT_STRING8, 0x6600);
-    CHECK_HR(ScCountProps(1, &bad, &size), MAPI_E_INVALID_PARAMETER);
-    CHECK_HR(PropCopyMore(&values[0], &bad, MAPIAllocateMore, values), MAPI_E_INVALID_PARAMETER);
-    bad.ulPropTag = PROP_TAG(0x0999, 0x6600);
-    CHECK_HR(ScCountProps(1, &bad, &size), MAPI_E_INVALID_PARAMETER);
-    CHECK_HR(ScRelocProps(1, &bad, NULL, NULL, NULL), MAPI_E_INVALID_PARAMETER);
-    CHECK_HR(ScCopyProps(1, values, NULL, NULL), MAPI_E_INVALID_PARAMETER);
-
-    /* An empty string copies as one terminator. */
-    CHECK_OK(MAPIAllocateBuffer(sizeof(SPropValue), (void **)&root));
-    if (root) {
-        bad.ulPropTag = PR_SUBJECT_A;
-        bad.Value.lpszA = (LPSTR) "";
-        CHECK_OK(PropCopyMore(root, &bad, MAPIAllocateMore, root));
-        s = root->Value.lpszA;
-        CHECK(s && s != bad.Value.lpszA && s[0] == 0);
-        MAPIFreeBuffer(root);
-    }
-}
-
 /* ===== comparisons ===== */
 
 static void comparisons(void)
@@ -543,7 +406,6 @@ int main(void)
     one_prop();
     query_all_rows();
     find_and_size();
-    copies();
     comparisons();
     DeinitMapiUtil();
     test_dir_remove();

@@ -11,7 +11,10 @@
    Checked: PR_STORE_SUPPORT_MASK per message and attachment, GetPropList and table columns
    in the message's own width (the stored types) and with MAPI_UNICODE, GetProps in both
    widths through each message's own code page, and after saves the stream names (001E or
-   001F), their bytes and the property-stream entries inside each storage. */
+   001F), their bytes and the property-stream entries inside each storage.
+   3. CopyTo of each into new files of both widths: each embedded message is read in its own
+      width, so its strings arrive intact; one that is Unicode stays Unicode, an 8-bit one stays
+      8-bit unless its new parent is Unicode (a new embedded message cannot be 8-bit there). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 
@@ -46,7 +49,7 @@
 
 static const WCHAR U_MIXED[] = u"日本語 ✓ Да";
 
-static WCHAR path1[256], path2[256];
+static WCHAR path1[256], path2[256], copy_path[256];
 
 static ULONG wlen(const WCHAR *s)
 {
@@ -960,6 +963,145 @@ static void check_disk_8bit_outer(const WCHAR *path, int changed)
     root->lpVtbl->Release(root);
 }
 
+/* ===== 3. CopyTo keeps each embedded message's strings ===== */
+
+/* Copies the message of `src` into a new file at copy_path, made with `flags`. */
+static void copy_file(const WCHAR *src, ULONG flags)
+{
+    IStorage *sstg = NULL, *dstg = NULL;
+    LPMESSAGE from = open_file(src, 0, 0, &sstg), to = NULL;
+    LPSPropProblemArray problems = NULL;
+    ULONG i;
+    if (!from)
+        goto done;
+    CHECK_OK(StgCreateDocfile(copy_path, STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE, 0, &dstg));
+    if (!dstg)
+        goto done;
+    CHECK_OK(OpenIMsgOnIStg(NULL, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, MAPIGetDefaultMalloc(),
+                            NULL, dstg, NULL, 0, flags, &to));
+    if (!to)
+        goto done;
+    CHECK_OK(from->lpVtbl->CopyTo(from, 0, NULL, NULL, 0, NULL, &IID_IMessage, to, 0, &problems));
+    /* Only what the destination keeps for itself may be refused: what it computes
+       (PR_ATTACH_SIZE) and a new attachment's read-only PR_RECORD_KEY. */
+    for (i = 0; problems && i < problems->cProblem; i++) {
+        const SPropProblem *p = &problems->aProblem[i];
+        int own = p->scode == MAPI_E_COMPUTED || (p->ulPropTag == PR_RECORD_KEY && p->scode == MAPI_E_NO_ACCESS);
+        if (!own)
+            fprintf(stderr, "problem %lu: tag 0x%08lX scode 0x%08lX\n", (unsigned long)p->ulIndex,
+                    (unsigned long)p->ulPropTag, (unsigned long)p->scode);
+        CHECK(own);
+    }
+    MAPIFreeBuffer(problems);
+    CHECK_OK(to->lpVtbl->SaveChanges(to, 0));
+done:
+    if (to)
+        to->lpVtbl->Release(to);
+    if (dstg)
+        dstg->lpVtbl->Release(dstg);
+    if (from)
+        from->lpVtbl->Release(from);
+    if (sstg)
+        sstg->lpVtbl->Release(sstg);
+}
+
+/* Whether `parent`'s sub-storage `sub` holds the 8-bit (`unicode` 0) or Unicode string stream
+   of `id` equal to `a` or `w`, and not the other width's. */
+static int sub_string_is(IStorage *parent, const char *sub, int unicode, const char *id, const char *a,
+                         const WCHAR *w)
+{
+    IStorage *child = open_sub(parent, sub, RO);
+    char name8[32], name16[32];
+    int ok;
+    if (!child)
+        return 0;
+    snprintf(name8, sizeof(name8), "__substg1.0_%s001E", id);
+    snprintf(name16, sizeof(name16), "__substg1.0_%s001F", id);
+    ok = unicode ? stream_is_w(child, name16, w) && stream_absent(child, name8)
+                 : stream_is_a(child, name8, a) && stream_absent(child, name16);
+    child->lpVtbl->Release(child);
+    return ok;
+}
+
+/* The embedded message of attachment `att` in the file at copy_path, or NULL. */
+static IStorage *copied_embedded(IStorage **root, const char *att_name, IStorage **att)
+{
+    *root = NULL;
+    *att = NULL;
+    CHECK_OK(StgOpenStorage(copy_path, NULL, STGM_READ | STGM_TRANSACTED, NULL, 0, root));
+    if (!*root)
+        return NULL;
+    *att = open_sub(*root, att_name, RO);
+    return *att ? open_sub(*att, OBJECT_STORAGE, RO) : NULL;
+}
+
+static void release3(IStorage *a, IStorage *b, IStorage *c)
+{
+    if (a)
+        a->lpVtbl->Release(a);
+    if (b)
+        b->lpVtbl->Release(b);
+    if (c)
+        c->lpVtbl->Release(c);
+}
+
+/* The Unicode message of file 1 (after its changes) holds an 8-bit embedded message in code
+   page 1251: copied into an 8-bit file it stays 8-bit with the same bytes; into a Unicode
+   file it becomes Unicode, decoded through its own code page. */
+static void copy_unicode_outer(int dst_unicode)
+{
+    IStorage *root, *att, *obj;
+    copy_file(path1, dst_unicode ? MAPI_UNICODE : 0);
+    obj = copied_embedded(&root, "__attach_version1.0_#00000000", &att);
+    CHECK(obj != NULL);
+    if (obj) {
+        CHECK(stored_unicode_ok(obj, 24) == dst_unicode);
+        if (dst_unicode) {
+            CHECK(stream_is_w(obj, "__substg1.0_0037001F", u"Пока"));
+            CHECK(stream_is_w(obj, "__substg1.0_1000001F", u"Новое тело"));
+            CHECK(stream_absent(obj, "__substg1.0_0037001E"));
+        } else {
+            CHECK(stream_is_a(obj, "__substg1.0_0037001E", CP_POKA));
+            CHECK(stream_is_a(obj, "__substg1.0_1000001E", CP_NEW_BODY));
+            CHECK(stream_absent(obj, "__substg1.0_0037001F"));
+        }
+        CHECK(sub_string_is(obj, "__recip_version1.0_#00000000", dst_unicode, "3001", CP_IVAN, u"Иван"));
+        CHECK(sub_string_is(obj, "__recip_version1.0_#00000001", dst_unicode, "3001", CP_PYOTR, u"Пётр"));
+        CHECK(sub_string_is(obj, "__attach_version1.0_#00000000", dst_unicode, "3707", CP_FILE, u"файл.txt"));
+    }
+    release3(obj, att, root);
+}
+
+/* The 8-bit message of file 2 (code page 1251, before its changes) holds a Unicode embedded
+   message whose subject code page 1251 cannot hold, and an 8-bit one: the Unicode one stays
+   Unicode with its text whole, the 8-bit one stays 8-bit in an 8-bit file. */
+static void copy_8bit_outer(int dst_unicode)
+{
+    IStorage *root, *att, *obj;
+    copy_file(path2, dst_unicode ? MAPI_UNICODE : 0);
+    obj = copied_embedded(&root, "__attach_version1.0_#00000000", &att);
+    CHECK(obj != NULL);
+    if (obj) {
+        CHECK(stored_unicode_ok(obj, 24) == 1);
+        CHECK(stream_is_w(obj, "__substg1.0_0037001F", U_MIXED));
+        CHECK(stream_absent(obj, "__substg1.0_0037001E"));
+        CHECK(sub_string_is(obj, "__recip_version1.0_#00000000", 1, "3001", NULL, u"Жора"));
+    }
+    if (root && !dst_unicode)
+        CHECK(stream_is_a(root, "__substg1.0_0037001E", CP_BOX));
+    release3(obj, att, root);
+    obj = copied_embedded(&root, "__attach_version1.0_#00000001", &att);
+    CHECK(obj != NULL);
+    if (obj) {
+        CHECK(stored_unicode_ok(obj, 24) == dst_unicode);
+        if (dst_unicode)
+            CHECK(stream_is_w(obj, "__substg1.0_0037001F", u"Щука"));
+        else
+            CHECK(stream_is_a(obj, "__substg1.0_0037001E", CP_SHCHUKA));
+    }
+    release3(obj, att, root);
+}
+
 int main(void)
 {
     char path[256];
@@ -967,6 +1109,7 @@ int main(void)
         return 1;
     test_path("unicode-outer.msg", path, path1);
     test_path("8bit-outer.msg", path, path2);
+    test_path("copy.msg", path, copy_path);
 
     build_unicode_outer(path1);
     write_8bit_embedded(path1);
@@ -976,10 +1119,14 @@ int main(void)
     modify_embedded_8bit(path1);
     check_disk_unicode_outer(path1, 1);
     read_unicode_outer_after(path1);
+    copy_unicode_outer(0);
+    copy_unicode_outer(1);
 
     build_8bit_outer(path2);
     check_disk_8bit_outer(path2, 0);
     read_8bit_outer(path2);
+    copy_8bit_outer(0);
+    copy_8bit_outer(1);
     modify_8bit_outer(path2);
     check_disk_8bit_outer(path2, 1);
 

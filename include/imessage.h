@@ -72,6 +72,66 @@
 #define GPTR (GMEM_FIXED | GMEM_ZEROINIT)
 #endif
 
+#if !defined(_WIN32)
+#define LMEM_FIXED 0
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_MOVEABLE 2
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_NOCOMPACT 16
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_NODISCARD 32
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_ZEROINIT 64
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_MODIFY 128
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_DISCARDABLE 3840
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_VALID_FLAGS 3954
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_INVALID_HANDLE 32768
+#endif
+
+#if !defined(_WIN32)
+#define LHND (LMEM_MOVEABLE | LMEM_ZEROINIT)
+#endif
+
+#if !defined(_WIN32)
+#define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+#endif
+
+#if !defined(_WIN32)
+#define NONZEROLHND LMEM_MOVEABLE
+#endif
+
+#if !defined(_WIN32)
+#define NONZEROLPTR LMEM_FIXED
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_DISCARDED 16384
+#endif
+
+#if !defined(_WIN32)
+#define LMEM_LOCKCOUNT 255
+#endif
+
 #define SUCCESS_SUCCESS 0
 
 #define MAPI_E_CALL_FAILED E_FAIL
@@ -261,6 +321,12 @@
 #define MAPI_DECLINE_OK 4
 
 #define MAPI_DIALOG 8
+
+/*
+ `IMAPIProgress` flags: progress of the object the caller called (set), or of one of its
+ sub-objects (clear).
+ */
+#define MAPI_TOP_LEVEL 1
 
 #define MAPI_NO_STRINGS 1
 
@@ -1298,7 +1364,7 @@ HRESULT GetHGlobalFromILockBytes(ILockBytes *plkbyt, HGLOBAL *phglobal);
  `CreateILockBytesOnHGlobal` or the caller's own implementation. A lock-bytes holding
  bytes needs `STGM_CREATE`; transacted, its content is replaced at the root's first
  `Commit`. Commits build the whole new file first, then write it (see
- `src/storage/lockbytes.rs`).
+ `src/storage/byte_arrays.rs`).
  */
 HRESULT StgCreateDocfileOnILockBytes(ILockBytes *plkbyt,
                                      DWORD grfMode,
@@ -1449,24 +1515,27 @@ SPropValue *LpValFindProp(ULONG ulPropTag, ULONG cValues, SPropValue *lpPropArra
 
 /*
  Validates an array of values and sets `*lpcb` (when given) to the bytes `ScCopyProps`
- needs for it: the array, then each value's data on an 8-byte boundary.
+ needs for it: `sizeof(SPropValue)` per value plus each value's data, packed.
 
- `MAPI_E_INVALID_PARAMETER` for a negative count, a type MAPI does not define, an id of
- `PROP_ID_INVALID` (or `PROP_ID_NULL` outside `PR_NULL`), a multi-valued property without
- values, or a NULL pointer where data is due.
+ `MAPI_E_INVALID_PARAMETER`, `*lpcb` untouched, for a negative count, a NULL array with
+ values, a type MAPI does not define for values (`PT_UNSPECIFIED`, `PT_NULL`, `PT_PTR`,
+ any `MV_INSTANCE` type, unknown types), an id of `PROP_ID_NULL` or `PROP_ID_INVALID`, a
+ multi-valued property without values, or a NULL pointer where data is due.
  */
 SCODE ScCountProps(int cValues, SPropValue *lpPropArray, ULONG *lpcb);
 
 /*
- Copies an array of values and their data into `lpvDst`, which must hold the size
- `ScCountProps` gives (and be 8-byte aligned); the copy's pointers point into `lpvDst`.
- `*lpcb`, when given, receives the bytes written.
+ Copies an array of values and their data into `lpvDst` (any alignment), which must hold
+ the size `ScCountProps` gives: the values first, then each one's data, packed. The
+ copy's pointers point into `lpvDst`; `*lpcb`, when given, receives the bytes written.
+ Refuses what `ScCountProps` refuses, and a NULL `lpvDst`.
  */
 SCODE ScCopyProps(int cValues, SPropValue *lpPropArray, void *lpvDst, ULONG *lpcb);
 
 /*
- Copies an array of values and their data into one new block from `lpAllocateBuffer`
- (free it with the matching free function, `MAPIFreeBuffer` for MAPI's).
+ Copies an array of values and their data into one new block from `lpAllocateBuffer`,
+ packed as `ScCopyProps` packs them (free it with the matching free function,
+ `MAPIFreeBuffer` for MAPI's). Refuses what `ScCountProps` refuses.
  */
 SCODE ScDupPropset(int cValues,
                    SPropValue *lpPropArray,
@@ -1474,10 +1543,11 @@ SCODE ScDupPropset(int cValues,
                    SPropValue **lppPropArray);
 
 /*
- Adjusts the pointers of an array that `ScCopyProps` laid out at `lpvBaseOld` and that is
- now read from `lpPropArray` (moved, or about to be written out), to point as if the
- block started at `lpvBaseNew`. Either base may be a placeholder such as 0: the data is
- always read where `lpPropArray` is. `*lpcb`, when given, receives the block's size.
+ Adjusts the pointers of an array that `ScCopyProps` packed at `lpvBaseOld` and that is
+ now at `lpPropArray` (moved, or about to be written out), to point as if the block
+ started at `lpvBaseNew`. The data is always read where `lpPropArray` is, so either base
+ may be a placeholder such as NULL. `*lpcb`, when given, receives the block's size, as
+ `ScCountProps` gives it. Refuses what `ScCountProps` refuses, changing nothing.
  */
 SCODE ScRelocProps(int cValues,
                    SPropValue *lpPropArray,
@@ -1486,9 +1556,10 @@ SCODE ScRelocProps(int cValues,
                    ULONG *lpcb);
 
 /*
- Copies one value into `lpSPropValueDest`, its data into a block from `lpfAllocMore`
- linked to `lpvObject` (freed with that object). Types MAPI does not define are
- `MAPI_E_INVALID_PARAMETER`.
+ Copies one value into `lpSPropValueDest`, its data (if it has any) into one block from
+ `lpfAllocMore` linked to `lpvObject` (freed with that object). Every type MAPI defines
+ for values is copied, `PT_NULL` and `PT_OBJECT` included; others, and `MV_INSTANCE`
+ types, are `MAPI_E_INVALID_PARAMETER`.
  */
 SCODE PropCopyMore(SPropValue *lpSPropValueDest,
                    SPropValue *lpSPropValueSrc,
@@ -1498,8 +1569,9 @@ SCODE PropCopyMore(SPropValue *lpSPropValueDest,
 /*
  The size in bytes of a value's data: 2 for `PT_I2` and `PT_BOOLEAN`, 4 for `PT_LONG`,
  `PT_R4` and `PT_ERROR`, 8 for the 64-bit types, 16 for `PT_CLSID`, strings with their
- terminator, binaries' `cb`, multi-valued properties the sum over their values; 0 for
- `PT_NULL`, `PT_OBJECT`, unknown types and NULL.
+ terminator, binaries' `cb`; `cValues` times the element for a multi-valued fixed-size
+ property (its array is not read), the sum over the values of a multi-valued string or
+ binary; 0 for `PT_NULL`, `PT_OBJECT`, `PT_PTR`, unknown and `MV_INSTANCE` types, and NULL.
  */
 ULONG UlPropSize(SPropValue *lpSPropValue);
 
@@ -1584,7 +1656,8 @@ void MAPIUninitialize(void);
 
 /*
  The process's default `IMalloc`: a static object whose `AddRef`/`Release` return 1, so
- callers may release it or not.
+ callers may release it or not. Its blocks are `LocalAlloc`'s (`LMEM_FIXED`), as native
+ mapi32's are: `GetSize` is `LocalSize`, and `LocalFree` frees them.
  */
 IMalloc *MAPIGetDefaultMalloc(void);
 
@@ -1604,16 +1677,64 @@ void CoTaskMemFree(void *pv);
 
 #if !defined(_WIN32)
 /*
- Reallocates task memory.
+ Reallocates task memory: NULL `pv` allocates, `cb` 0 frees and gives NULL; NULL on
+ failure, the block unchanged.
  */
 void *CoTaskMemRealloc(void *pv, size_t cb);
 #endif
 
 #if !defined(_WIN32)
 /*
- The task allocator as an `IMalloc` (the same static object as `MAPIGetDefaultMalloc`).
+ The task allocator as an `IMalloc`: the same static object as `MAPIGetDefaultMalloc`,
+ whose heap task memory shares here.
  */
 HRESULT CoGetMalloc(DWORD dwMemContext, IMalloc **ppMalloc);
+#endif
+
+#if !defined(_WIN32)
+/*
+ A block of `uBytes` bytes (`LMEM_ZEROINIT` zeroes it). `LMEM_MOVEABLE` gives a handle to
+ use with `LocalLock`; otherwise (`LMEM_FIXED`) the handle is the memory's address. NULL
+ when out of memory.
+ */
+HLOCAL LocalAlloc(UINT uFlags, SIZE_T uBytes);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Resizes a block as `GlobalReAlloc` does (`LMEM_MOVEABLE` lets a fixed block move,
+ `LMEM_MODIFY` changes nothing); NULL on failure, the block unchanged.
+ */
+HLOCAL LocalReAlloc(HLOCAL hMem, SIZE_T uBytes, UINT uFlags);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's size in bytes; 0 for NULL or an unknown handle.
+ */
+SIZE_T LocalSize(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ The block's memory (a movable block stays put while locked); NULL for an unknown handle.
+ */
+void *LocalLock(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Undoes one `LocalLock`; nonzero while the block is still locked, FALSE otherwise.
+ */
+BOOL LocalUnlock(HLOCAL hMem);
+#endif
+
+#if !defined(_WIN32)
+/*
+ Frees a block (from `LocalAlloc`, `GlobalAlloc`, the default `IMalloc` or
+ `CoTaskMemAlloc`): NULL on success, the handle back when it is no live block.
+ */
+HLOCAL LocalFree(HLOCAL hMem);
 #endif
 
 /*

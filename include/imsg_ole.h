@@ -88,6 +88,7 @@ typedef DWORD *LPDWORD;
 typedef BOOL *LPBOOL;
 typedef void *HANDLE;
 typedef void *HGLOBAL;
+typedef void *HLOCAL;
 typedef void *HWND;
 typedef void *HINSTANCE;
 typedef void *PSECURITY_DESCRIPTOR;

@@ -543,6 +543,14 @@ typedef void (STDAPICALLTYPE MSGCALLRELEASE)(ULONG ulCallerData, LPMESSAGE lpMes
 #define IMAPITable_WaitForCompletion(p, ...) (p)->lpVtbl->WaitForCompletion(p, __VA_ARGS__)
 #define IMAPITable_GetCollapseState(p, ...) (p)->lpVtbl->GetCollapseState(p, __VA_ARGS__)
 #define IMAPITable_SetCollapseState(p, ...) (p)->lpVtbl->SetCollapseState(p, __VA_ARGS__)
+#define IMAPIProgress_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define IMAPIProgress_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define IMAPIProgress_Release(p) (p)->lpVtbl->Release(p)
+#define IMAPIProgress_Progress(p, ...) (p)->lpVtbl->Progress(p, __VA_ARGS__)
+#define IMAPIProgress_GetFlags(p, ...) (p)->lpVtbl->GetFlags(p, __VA_ARGS__)
+#define IMAPIProgress_GetMax(p, ...) (p)->lpVtbl->GetMax(p, __VA_ARGS__)
+#define IMAPIProgress_GetMin(p, ...) (p)->lpVtbl->GetMin(p, __VA_ARGS__)
+#define IMAPIProgress_SetLimits(p, ...) (p)->lpVtbl->SetLimits(p, __VA_ARGS__)
 #endif
 
 #endif /* IMSG_MAPIDEFS_H */

@@ -143,6 +143,23 @@ mod ole {
     pub const GMEM_DDESHARE: u32 = 0x2000;
     pub const GHND: u32 = GMEM_MOVEABLE | GMEM_ZEROINIT;
     pub const GPTR: u32 = GMEM_FIXED | GMEM_ZEROINIT;
+
+    // ===== local memory (LocalAlloc; the default IMalloc's heap) =====
+    pub const LMEM_FIXED: u32 = 0x0000;
+    pub const LMEM_MOVEABLE: u32 = 0x0002;
+    pub const LMEM_NOCOMPACT: u32 = 0x0010;
+    pub const LMEM_NODISCARD: u32 = 0x0020;
+    pub const LMEM_ZEROINIT: u32 = 0x0040;
+    pub const LMEM_MODIFY: u32 = 0x0080;
+    pub const LMEM_DISCARDABLE: u32 = 0x0F00;
+    pub const LMEM_VALID_FLAGS: u32 = 0x0F72;
+    pub const LMEM_INVALID_HANDLE: u32 = 0x8000;
+    pub const LHND: u32 = LMEM_MOVEABLE | LMEM_ZEROINIT;
+    pub const LPTR: u32 = LMEM_FIXED | LMEM_ZEROINIT;
+    pub const NONZEROLHND: u32 = LMEM_MOVEABLE;
+    pub const NONZEROLPTR: u32 = LMEM_FIXED;
+    pub const LMEM_DISCARDED: u32 = 0x4000;
+    pub const LMEM_LOCKCOUNT: u32 = 0x00FF;
     pub const CWCSTORAGENAME: ULONG = 32;
     pub const STG_TOEND: ULONG = 0xFFFF_FFFF;
 }
@@ -250,6 +267,9 @@ pub const MAPI_MOVE: ULONG = 0x0000_0001;
 pub const MAPI_NOREPLACE: ULONG = 0x0000_0002;
 pub const MAPI_DECLINE_OK: ULONG = 0x0000_0004;
 pub const MAPI_DIALOG: ULONG = 0x0000_0008;
+/// `IMAPIProgress` flags: progress of the object the caller called (set), or of one of its
+/// sub-objects (clear).
+pub const MAPI_TOP_LEVEL: ULONG = 0x0000_0001;
 
 pub const MAPI_NO_STRINGS: ULONG = 0x0000_0001;
 pub const MAPI_NO_IDS: ULONG = 0x0000_0002;

@@ -1,14 +1,28 @@
 //! The one error type of the safe layers: a semantic kind plus words for `GetLastError`.
 //!
-//! Kinds carry no numbers; `capi::scode` is the single table that maps each kind to the
+//! Kinds carry no numbers; `com::scode` is the single table that maps each kind to the
 //! SCODE/HRESULT a caller sees.
 #![forbid(unsafe_code)]
 
 use std::fmt;
 
-/// What went wrong, named after the MAPI or structured-storage error it maps to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
+/// Declares `ErrorKind` and the list of all its kinds from one list of names.
+macro_rules! error_kinds {
+    ($($kind:ident,)*) => {
+        /// What went wrong, named after the MAPI or structured-storage error it maps to.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrorKind {
+            $($kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind (for mapping an SCODE back to its kind).
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind,)*];
+        }
+    };
+}
+
+error_kinds! {
     // ---- MAPI ----
     InvalidParameter,
     UnknownFlags,

@@ -2,7 +2,8 @@
 //!
 //! Layers, top to bottom (see `DESIGN.md`): `capi` (every export and vtable slot), `com`
 //! (object shells, foreign objects, MAPI allocations), `model` (messages and their parts),
-//! `codec` (the `.msg` format), `storage` (structured storage over `cfb`). Only the first two
+//! `codec` (the `.msg` format), `storage` (structured storage: our own compound-file
+//! reader and writer, with transactions). Only the first two
 //! contain `unsafe` code.
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -11,6 +11,26 @@ pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()>
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
+/// Positioned read of up to `buf.len()` bytes, fewer only at the end of the file; does not
+/// move a shared file cursor.
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(file, &mut buf[done..], offset + done as u64);
+        #[cfg(windows)]
+        let n =
+            std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], offset + done as u64);
+        match n {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
 /// Positioned write that does not move a shared file cursor.
 #[cfg(unix)]
 pub fn write_all_at(file: &File, data: &[u8], offset: u64) -> io::Result<()> {
@@ -96,4 +116,98 @@ pub fn new_file_permissions(builder: &mut tempfile::Builder<'_, '_>) {
     }
     #[cfg(not(unix))]
     let _ = builder;
+}
+
+/// Takes a shared advisory lock on byte `at` of `file`. The lock belongs to the file's open
+/// file description: it holds while any descriptor of it is open and goes with the process,
+/// so nothing is left behind by a process that dies. Returns false when another open file
+/// description holds the byte exclusively.
+///
+/// Linux only (open-file-description locks, `F_OFD_SETLK`); elsewhere nothing is locked.
+#[cfg(target_os = "linux")]
+pub fn lock_byte_shared(file: &File, at: u64) -> io::Result<bool> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let lock = byte_lock(libc::F_RDLCK, at);
+    match fcntl(file, FcntlArg::F_OFD_SETLK(&lock)) {
+        Ok(_) => Ok(true),
+        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EACCES) => Ok(false),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
+
+/// Releases `file`'s lock on byte `at`. Closing the descriptor is not enough: a child
+/// process forked meanwhile holds the same open file description (and so the lock) until it
+/// calls exec.
+#[cfg(target_os = "linux")]
+pub fn unlock_byte(file: &File, at: u64) -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let lock = byte_lock(libc::F_UNLCK, at);
+    fcntl(file, FcntlArg::F_OFD_SETLK(&lock))
+        .map(|_| ())
+        .map_err(io::Error::from)
+}
+
+/// Whether an open file description other than `file`'s holds a lock on byte `at`.
+#[cfg(target_os = "linux")]
+pub fn byte_locked_by_other(file: &File, at: u64) -> io::Result<bool> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let mut lock = byte_lock(libc::F_WRLCK, at);
+    fcntl(file, FcntlArg::F_OFD_GETLK(&mut lock)).map_err(io::Error::from)?;
+    Ok(i32::from(lock.l_type) != libc::F_UNLCK)
+}
+
+#[cfg(target_os = "linux")]
+fn byte_lock(kind: i32, at: u64) -> libc::flock {
+    libc::flock {
+        l_type: kind as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: at as libc::off_t,
+        l_len: 1,
+        l_pid: 0,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn lock_byte_shared(_file: &File, _at: u64) -> io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn unlock_byte(_file: &File, _at: u64) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn byte_locked_by_other(_file: &File, _at: u64) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Whether two descriptors are of the same file.
+#[cfg(unix)]
+pub fn same_file(a: &File, b: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+pub fn same_file(_a: &File, _b: &File) -> bool {
+    true
+}
+
+/// Whether `file` is the file `path` names now (not one renamed away or replaced).
+#[cfg(unix)]
+pub fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+pub fn is_same_file(_file: &File, _path: &Path) -> bool {
+    true
 }

@@ -210,6 +210,11 @@ fn mapiutil_c() {
 }
 
 #[test]
+fn mapiutil_packed_c() {
+    compile_and_run("mapiutil_packed.c");
+}
+
+#[test]
 fn mapiutil_cpp() {
     compile_and_run("mapiutil_cpp.cpp");
 }
@@ -235,8 +240,18 @@ fn copy_cpp() {
 }
 
 #[test]
+fn copy_progress_cpp() {
+    compile_and_run("copy_progress_cpp.cpp");
+}
+
+#[test]
 fn lockbytes_cpp() {
     compile_and_run("lockbytes_cpp.cpp");
+}
+
+#[test]
+fn stream_matrix_c() {
+    compile_and_run("stream_matrix.c");
 }
 
 #[test]

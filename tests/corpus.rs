@@ -51,10 +51,11 @@ use imessage::model::names::{
     FIRST_NAMED_ID, Name, NameFilter, NameKind, PS_MAPI, PS_PUBLIC_STRINGS,
 };
 use imessage::model::prop::{PropValue, prop_id, prop_type};
+use imessage::model::propstream::PropertyStream;
 use imessage::model::strings;
 use imessage::model::table::{TableKind, TableRow};
-use imessage::storage::Storage;
 use imessage::storage::docfile::open_file;
+use imessage::storage::{Storage, Stream};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -181,7 +182,7 @@ enum ObjKind {
 /// Reads the properties of `node`: the listed ones and every tag of `wanted`, each asked
 /// for with its exact type, with the string width `unicode` (its message's).
 fn observe_props(
-    file: &MsgFile,
+    file: &Arc<MsgFile>,
     node: NodeId,
     wanted: &[u32],
     unicode: bool,
@@ -307,7 +308,7 @@ fn storage_number(object: &Value) -> Option<u32> {
 /// and each of its attachments with their data and embedded messages, recursively. `dump`
 /// is the dump's message object, giving the tags to ask for.
 fn observe_message(
-    file: &MsgFile,
+    file: &Arc<MsgFile>,
     node: NodeId,
     dump: &Value,
     depth: usize,
@@ -431,7 +432,7 @@ fn describe_kind(guid: &str, kind: &NameKind) -> String {
 }
 
 fn observe_attachment(
-    file: &MsgFile,
+    file: &Arc<MsgFile>,
     message: NodeId,
     num: u32,
     dump: Option<&Value>,
@@ -478,26 +479,23 @@ fn observe_attachment(
 
 /// Reads a string or binary property through `OpenProperty(IID_IStream)` in pieces,
 /// hashing it.
-fn hash_stream(file: &MsgFile, node: NodeId, tag: u32) -> Result<DataHash, String> {
-    let start = file
-        .open_prop_stream(node, tag, false, false)
-        .map_err(describe_err)?;
+fn hash_stream(file: &Arc<MsgFile>, node: NodeId, tag: u32) -> Result<DataHash, String> {
+    let mut stream =
+        PropertyStream::open(file.clone(), node, tag, false, false).map_err(describe_err)?;
+    let size = stream.size().map_err(describe_err)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     let mut pos = 0u64;
     loop {
-        let n = start.content.read_at(pos, &mut buf).map_err(describe_err)?;
+        let n = stream.read(&mut buf).map_err(describe_err)?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
         pos += n as u64;
     }
-    if pos != start.content.len() {
-        return Err(format!(
-            "the stream says {} bytes, reading gave {pos}",
-            start.content.len()
-        ));
+    if pos != size {
+        return Err(format!("the stream says {size} bytes, reading gave {pos}"));
     }
     Ok(DataHash {
         len: pos,
@@ -515,11 +513,17 @@ fn observe(path: &Path, dump: &Value) -> Result<ObservedMessage, String> {
     observed
 }
 
-fn read_through_stream(file: &MsgFile, node: NodeId, tag: u32) -> Result<PropValue, String> {
-    let start = file
-        .open_prop_stream(node, tag, false, false)
-        .map_err(describe_err)?;
-    let bytes = start.content.to_vec().map_err(describe_err)?;
+fn read_through_stream(file: &Arc<MsgFile>, node: NodeId, tag: u32) -> Result<PropValue, String> {
+    let mut stream =
+        PropertyStream::open(file.clone(), node, tag, false, false).map_err(describe_err)?;
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match stream.read(&mut buf).map_err(describe_err)? {
+            0 => break,
+            n => bytes.extend_from_slice(&buf[..n]),
+        }
+    }
     Ok(match prop_type(tag) {
         PT_BINARY => PropValue::Binary(bytes),
         PT_STRING8 => PropValue::String8(bytes),

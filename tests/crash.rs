@@ -238,8 +238,12 @@ fn crash_writer_child() {
                 write_version(root.as_ref(), v);
             }
             _ => {
-                let root = create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3)
-                    .unwrap();
+                let root = create_file(
+                    &path,
+                    RW | STGM_CREATE | STGM_TRANSACTED,
+                    imessage::storage::Version::V3,
+                )
+                .unwrap();
                 write_version(root.as_ref(), v);
                 root.commit(STGC_DEFAULT).unwrap();
             }
@@ -322,7 +326,12 @@ fn new_run() -> (tempfile::TempDir, Run) {
     let run = Run {
         dir: tmp.path().to_path_buf(),
     };
-    let root = create_file(&run.path(), RW | STGM_CREATE, cfb::Version::V3).unwrap();
+    let root = create_file(
+        &run.path(),
+        RW | STGM_CREATE,
+        imessage::storage::Version::V3,
+    )
+    .unwrap();
     write_version(root.as_ref(), 1);
     drop(root);
     assert_eq!(check_file(&run.path()), 1);

@@ -38,6 +38,27 @@ fn create(spec: &Value, dir: &Path, name: &str) -> (std::path::PathBuf, String) 
     (out, stderr(&o))
 }
 
+/// Values over 4096 bytes come back as sha256 + len.
+fn big_binary(e: &Value) -> bool {
+    e["len"].as_u64().is_some_and(|n| n > 4096)
+}
+
+/// A binary as the corpus dumps write it: `hex` and `len`, or `sha256` and `len` above 4096
+/// bytes (given here as `hex`).
+fn assert_binary(want: &Value, got: &Value, at: &str) {
+    assert_eq!(got["len"], want["len"], "{at} len");
+    if big_binary(want) {
+        assert_eq!(
+            got["sha256"].as_str().map(str::len),
+            Some(64),
+            "{at} sha256"
+        );
+        assert!(got.get("hex").is_none(), "{at}: {got}");
+    } else {
+        assert_eq!(got, want, "{at}");
+    }
+}
+
 /// Every entry of `spec` (object with `properties`, `recipients`, `attachments`,
 /// `embedded_message`) is in `got` with the same fields (`file`, and `hex` of large
 /// values, aside).
@@ -45,10 +66,15 @@ fn assert_contains(spec: &Value, got: &Value, at: &str) {
     for (tag, e) in spec["properties"].as_object().into_iter().flatten() {
         let g = &got["properties"][tag];
         assert!(g.is_object(), "{at}/{tag} missing in {got}");
-        // Values over 4096 bytes come back as sha256 + len (checked by the callers).
-        let big = e["len"].as_u64().is_some_and(|n| n > 4096);
         for (k, v) in e.as_object().unwrap() {
-            if k != "file" && !(big && k == "hex") {
+            if k == "values" && v.as_array().is_some_and(|l| l.iter().all(Value::is_object)) {
+                // Multi-valued binaries: each value in the shape of a single binary.
+                let (want, have) = (v.as_array().unwrap(), g[k].as_array().unwrap());
+                assert_eq!(want.len(), have.len(), "{at}/{tag} values");
+                for (i, (w, h)) in want.iter().zip(have).enumerate() {
+                    assert_binary(w, h, &format!("{at}/{tag} values[{i}]"));
+                }
+            } else if k != "file" && !(big_binary(e) && k == "hex") {
                 assert_eq!(&g[k], v, "{at}/{tag} {k}");
             }
         }
@@ -157,7 +183,9 @@ fn every_type_spec() -> Value {
                 "0x6618101F": {"type": "PtypMultipleString", "values": ["a", "", "ü"]},
                 "0x66191040": {"type": "PtypMultipleTime", "values": ["2001-01-01T00:00:00Z", "1601-01-01T00:00:00.0000001Z"]},
                 "0x661A1048": {"type": "PtypMultipleGuid", "values": ["00020329-0000-0000-c000-000000000046"]},
-                "0x661B1102": {"type": "PtypMultipleBinary", "values": ["0102", ""]},
+                "0x661B1102": {"type": "PtypMultipleBinary", "values": [
+                    {"hex": "0102", "len": 2}, {"hex": "", "len": 0},
+                    {"hex": "cd".repeat(5000), "len": 5000}]},
                 "0x8000001F": {"type": "PtypString", "value": "named by id",
                                "named": "00062008-0000-0000-c000-000000000046:id:0x00008520"},
                 "0x80010003": {"type": "PtypInteger32", "value": 7,
@@ -383,6 +411,7 @@ fn ole_attachments_keep_their_storage() {
     let contents: Vec<u8> = (0..6000u32).map(|i| (i % 253) as u8).collect();
     let hex: String = contents.iter().map(|b| format!("{b:02x}")).collect();
     let spec = json!({"message": {"properties": {
+            "0x001A001F": {"type": "PtypString", "value": "IPM.Note"},
             "0x0037001F": {"type": "PtypString", "value": "with an OLE object"}},
         "attachments": [{"storage": "__attach_version1.0_#00000000",
             "properties": {
@@ -428,4 +457,60 @@ fn ole_attachments_keep_their_storage() {
         .unwrap();
     assert_eq!(data, contents);
     assert!(comp.is_storage("/ObjectPool"));
+}
+
+#[test]
+fn create_warns_of_a_missing_message_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let without = json!({"message": {"properties": {
+        "0x0037001F": {"type": "PtypString", "value": "no class"}}}});
+    let (msg, notes) = create(&without, dir.path(), "noclass");
+    assert!(notes.contains("PR_MESSAGE_CLASS"), "{notes}");
+    assert!(notes.contains("extract-msg"), "{notes}");
+    // What the caller set is written, nothing more.
+    let got = dump(&msg);
+    assert!(
+        got["message"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.starts_with("0x001A")),
+        "{got}"
+    );
+    // An 8-bit class counts as one.
+    let with = json!({"message": {"properties": {
+        "0x001A001E": {"type": "PtypString8", "value": "IPM.Note", "hex": "49504d2e4e6f7465"}}}});
+    let (_, notes) = create(&with, dir.path(), "class8");
+    assert!(notes.is_empty(), "{notes}");
+}
+
+#[test]
+fn recipients_keep_their_keys_and_new_ones_store_an_instance_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = json!({"message": {
+    "properties": {"0x001A001F": {"type": "PtypString", "value": "IPM.Note"}},
+    "recipients": [
+        {"properties": {
+            "0x0C150003": {"type": "PtypInteger32", "value": 1},
+            "0x3001001F": {"type": "PtypString", "value": "Ann"},
+            "0x0FF60102": {"type": "PtypBinary", "hex": "3ab72800", "len": 4, "flags": 6},
+            "0x0FF90102": {"type": "PtypBinary", "hex": "0102030405", "len": 5, "flags": 6}}},
+        {"properties": {
+            "0x0C150003": {"type": "PtypInteger32", "value": 2},
+            "0x3001001F": {"type": "PtypString", "value": "Bob"}}}
+    ]}});
+    let (msg, notes) = create(&spec, dir.path(), "keys");
+    assert!(notes.is_empty(), "{notes}");
+    let got = dump(&msg);
+    let rows = got["message"]["recipients"].as_array().unwrap();
+    let ann = &rows[0]["properties"];
+    assert_eq!(ann["0x0FF60102"]["hex"], "3ab72800");
+    assert_eq!(ann["0x0FF60102"]["flags"], 6, "stored: {ann}");
+    assert_eq!(ann["0x0FF90102"]["hex"], "0102030405");
+    // Bob gave none: his storage holds one, as Outlook's recipients do, and PR_ROWID.
+    let bob = &rows[1]["properties"];
+    assert_eq!(bob["0x0FF60102"]["flags"], 6, "stored: {bob}");
+    assert_eq!(bob["0x0FF60102"]["len"], 4);
+    assert_ne!(bob["0x0FF60102"]["hex"], ann["0x0FF60102"]["hex"]);
+    assert_eq!(bob["0x30000003"]["flags"], 6);
 }

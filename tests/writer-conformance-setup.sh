@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the independent .msg readers the writer-conformance tier uses
 # (tests/writer-conformance.sh): Debian msgconvert, PyPI extract-msg / olefile /
-# aspose-email-foss in target/conformance-venv, npm @kenjiuno/msgreader in
+# aspose-email-foss (and the RTF oracles compressed-rtf, rtfde) in target/conformance-venv, npm @kenjiuno/msgreader in
 # target/conformance-node. Idempotent; needs root (or sudo) for apt.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,5 +23,13 @@ fi
 # Pinned: the allowlists name these versions' code. Move them on purpose, with the tier.
 target/conformance-venv/bin/python -c 'import extract_msg, olefile, aspose.email_foss' 2>/dev/null ||
     target/conformance-venv/bin/pip install --quiet extract-msg==0.57.0 olefile==0.47 aspose-email-foss==26.3
+# The RTF oracles: tests/rtf_oracle/gen_expected.py writes what they make of the corpus's
+# compressed RTF into tests/rtf_oracle/expected.tsv, which tests/rtf_corpus.rs compares with.
+target/conformance-venv/bin/python -c 'import compressed_rtf, RTFDE' 2>/dev/null ||
+    target/conformance-venv/bin/pip install --quiet compressed-rtf==1.0.7 rtfde==0.1.2.2
+# Outlook's PR_RTF_SYNC_* values from PyPI tnefparse's sample files (LGPL, so fetched, not
+# committed), for tests/rtf_sync.rs.
+[ -f target/rtf-sync-samples.tsv ] ||
+    target/conformance-venv/bin/python tests/rtf_oracle/tnef_sync_samples.py
 [ -d target/conformance-node/node_modules/@kenjiuno/msgreader ] ||
     npm install --silent --no-audit --no-fund --prefix target/conformance-node @kenjiuno/msgreader@1.28.0

@@ -32,7 +32,7 @@ pub unsafe extern "system" fn ScCreateConversationIndex(
     lpcbConvIndex: *mut ULONG,
     lppbConvIndex: *mut *mut BYTE,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppbConvIndex` is NULL or the caller's out-parameter.
         let Some(out) = (unsafe { super::out_ptr(lppbConvIndex) }) else {
             return MAPI_E_INVALID_PARAMETER;
@@ -77,7 +77,7 @@ pub unsafe extern "system" fn ScCreateConversationIndex(
 /// `MAPI_E_INVALID_PARAMETER` for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ScGenerateMuid(lpMuid: *mut MAPIUID) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lpMuid` is NULL or the caller's MAPIUID.
         let Some(out) = (unsafe { super::OutParam::new(lpMuid) }) else {
             return MAPI_E_INVALID_PARAMETER;

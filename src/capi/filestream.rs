@@ -11,7 +11,7 @@ use crate::com::shells::StreamShell;
 use crate::com::types::*;
 use crate::com::vtbl::IStream;
 use crate::consts::*;
-use crate::storage::filestream;
+use crate::storage::plain_file_stream;
 
 /// Flags `OpenStreamOnFile` understands: access, sharing (accepted, not enforced),
 /// `STGM_CREATE`, `STGM_DELETEONRELEASE`, `STGM_TRANSACTED` (streams on files are direct
@@ -39,12 +39,12 @@ fn open_stream_on_file(
             .chars()
             .take(3)
             .collect();
-        filestream::create_unique(&dir, &prefix, mode).map(|(s, _)| s)
+        plain_file_stream::create_unique(&dir, &prefix, mode).map(|(s, _)| s)
     } else {
         let Some(name) = name else {
             return MAPI_E_INVALID_PARAMETER;
         };
-        filestream::open(std::path::Path::new(&name), mode)
+        plain_file_stream::open(std::path::Path::new(&name), mode)
     };
     match result {
         Ok(stream) => {
@@ -82,7 +82,7 @@ pub unsafe extern "system" fn OpenStreamOnFile(
 ) -> HRESULT {
     // The stream's memory is ours: the allocators are not needed.
     let _ = (lpAllocateBuffer, lpFreeBuffer);
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppStream` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(lppStream) }) else {
             return MAPI_E_INVALID_PARAMETER;
@@ -109,7 +109,7 @@ pub unsafe extern "system" fn OpenStreamOnFileW(
 ) -> HRESULT {
     // The stream's memory is ours: the allocators are not needed.
     let _ = (lpAllocateBuffer, lpFreeBuffer);
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppStream` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(lppStream) }) else {
             return MAPI_E_INVALID_PARAMETER;

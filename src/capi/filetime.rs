@@ -14,7 +14,7 @@ pub unsafe extern "system" fn FtAddFt(ftAddend1: FILETIME, ftAddend2: FILETIME) 
 /// 2^64; `*pwCarry` then holds the carry out, 0 or 1. A NULL `pwCarry` adds as `FtAddFt`.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FtAdcFt(ft1: FILETIME, ft2: FILETIME, pwCarry: *mut u16) -> FILETIME {
-    super::guarded(FILETIME::default(), || {
+    crate::com::object::guard(FILETIME::default(), || {
         // SAFETY: `pwCarry` is NULL or the caller's WORD; unaligned access is allowed.
         let carry_in = !pwCarry.is_null() && unsafe { pwCarry.read_unaligned() } != 0;
         let (sum, carry) = filetime::adc(ft1.to_u64(), ft2.to_u64(), carry_in);

@@ -23,8 +23,8 @@ use crate::com::types::*;
 use crate::com::vtbl::{ILockBytes, ILockBytesVtbl, IStorage, IStream, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind};
+use crate::storage::byte_arrays::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 use crate::storage::docfile::{self, SIGNATURE};
-use crate::storage::lockbytes::{LockBytes, LockBytesStream, MEMORY_STREAM_MODE};
 
 static LOCKBYTES_VTBL: ILockBytesVtbl = ILockBytesVtbl {
     QueryInterface: object::query_interface::<LockBytesShell>,
@@ -172,7 +172,7 @@ pub unsafe extern "system" fn CreateILockBytesOnHGlobal(
     fDeleteOnRelease: BOOL,
     pplkbyt: *mut *mut ILockBytes,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `pplkbyt` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(pplkbyt) }) else {
             return E_INVALIDARG;
@@ -194,7 +194,7 @@ pub unsafe extern "system" fn GetHGlobalFromILockBytes(
     plkbyt: *mut ILockBytes,
     phglobal: *mut HGLOBAL,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `phglobal` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(phglobal) }) else {
             return E_INVALIDARG;
@@ -230,7 +230,7 @@ fn stg_out(
 /// `CreateILockBytesOnHGlobal` or the caller's own implementation. A lock-bytes holding
 /// bytes needs `STGM_CREATE`; transacted, its content is replaced at the root's first
 /// `Commit`. Commits build the whole new file first, then write it (see
-/// `src/storage/lockbytes.rs`).
+/// `src/storage/byte_arrays.rs`).
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
@@ -239,7 +239,7 @@ pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -251,7 +251,10 @@ pub unsafe extern "system" fn StgCreateDocfileOnILockBytes(
         let Some(lb) = (unsafe { lock_bytes_of(plkbyt) }) else {
             return STG_E_INVALIDPOINTER;
         };
-        stg_out(&out, docfile::create_bytes(lb, grfMode, cfb::Version::V3))
+        stg_out(
+            &out,
+            docfile::create_bytes(lb, grfMode, crate::storage::Version::V3),
+        )
     })
 }
 
@@ -269,7 +272,7 @@ pub unsafe extern "system" fn StgOpenStorageOnILockBytes(
 ) -> HRESULT {
     // Priority mode has no meaning here: nothing else has the lock-bytes open through us.
     let _ = pstgPriority;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -289,7 +292,7 @@ pub unsafe extern "system" fn StgOpenStorageOnILockBytes(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgIsStorageILockBytes(plkbyt: *mut ILockBytes) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: a non-NULL `plkbyt` is a live ILockBytes.
         let Some(lb) = (unsafe { lock_bytes_of(plkbyt) }) else {
             return STG_E_INVALIDPOINTER;
@@ -320,7 +323,7 @@ pub unsafe extern "system" fn CreateStreamOnHGlobal(
     fDeleteOnRelease: BOOL,
     ppstm: *mut *mut IStream,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstm` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstm) }) else {
             return E_INVALIDARG;
@@ -348,7 +351,7 @@ pub unsafe extern "system" fn GetHGlobalFromStream(
     pstm: *mut IStream,
     phglobal: *mut HGLOBAL,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `phglobal` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(phglobal) }) else {
             return E_INVALIDARG;
@@ -381,7 +384,9 @@ pub unsafe extern "system" fn GetHGlobalFromStream(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalAlloc(uFlags: UINT, dwBytes: SIZE_T) -> HGLOBAL {
-    guard(|| hglobal::alloc(uFlags, dwBytes) as HGLOBAL)
+    guard(std::ptr::null_mut(), || {
+        hglobal::alloc(uFlags, dwBytes) as HGLOBAL
+    })
 }
 
 /// Resizes a block (new bytes are zero). A movable block may move; a fixed one moves (and
@@ -394,7 +399,7 @@ pub unsafe extern "system" fn GlobalReAlloc(
     dwBytes: SIZE_T,
     uFlags: UINT,
 ) -> HGLOBAL {
-    guard(|| {
+    guard(std::ptr::null_mut(), || {
         let Some(h) = hglobal_handle(hMem) else {
             return std::ptr::null_mut();
         };
@@ -410,14 +415,14 @@ pub unsafe extern "system" fn GlobalReAlloc(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalSize(hMem: HGLOBAL) -> SIZE_T {
-    guard(|| hglobal::size(hMem as usize).unwrap_or(0))
+    guard(0, || hglobal::size(hMem as usize).unwrap_or(0))
 }
 
 /// The block's memory (a movable block stays put while locked); NULL for an unknown handle.
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalLock(hMem: HGLOBAL) -> *mut c_void {
-    guard(|| {
+    guard(std::ptr::null_mut(), || {
         hglobal::lock(hMem as usize)
             .map(|p| p.cast())
             .unwrap_or(std::ptr::null_mut())
@@ -428,7 +433,7 @@ pub unsafe extern "system" fn GlobalLock(hMem: HGLOBAL) -> *mut c_void {
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalUnlock(hMem: HGLOBAL) -> BOOL {
-    guard(|| match hglobal::unlock(hMem as usize) {
+    guard(0, || match hglobal::unlock(hMem as usize) {
         Some(n) if n > 0 => 1,
         _ => 0,
     })
@@ -438,7 +443,7 @@ pub unsafe extern "system" fn GlobalUnlock(hMem: HGLOBAL) -> BOOL {
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn GlobalFree(hMem: HGLOBAL) -> HGLOBAL {
-    guard(|| {
+    guard(hMem, || {
         if hMem.is_null() || hglobal::free(hMem as usize) {
             std::ptr::null_mut()
         } else {

@@ -1,44 +1,22 @@
 //! MAPI's utility functions (`mapiutil.h`): one-property get and set, whole-table reads,
 //! freeing row sets, finding, copying, sizing and comparing property values, comparing
-//! names (`spec/mapi-abi.md` §11).
+//! names (`spec/mapi-abi.md` §11). Each export checks and translates its arguments; the
+//! work is the COM layer's:
 //!
-//! The object-level helpers (`HrGetOneProp`, `HrSetOneProp`, `FPropExists`,
-//! `HrQueryAllRows`) work on any `IMAPIProp` or `IMAPITable`, ours or the caller's: they go
-//! through the object's vtable only. What they hand back was allocated by that object; what
-//! they free themselves (a refused value, a problem array, an intermediate row set) is freed
-//! with `MAPIFreeBuffer`, as MAPI's own helpers do, so objects built on other allocators
-//! leak such blocks rather than corrupt memory.
-//!
-//! Copies (`PropCopyMore`, `ScCopyProps`, `ScDupPropset`) lay a value's data out after it
-//! in one block, each piece on an 8-byte boundary; `ScCountProps` gives exactly the size
-//! `ScCopyProps` uses, and `ScRelocProps` moves such a block.
-//!
-//! Comparisons use the table engine's (`model::table`): values of the same type compare as
-//! restrictions compare them, strings like `lstrcmp` (8-bit strings read in code page
-//! 1252).
+//! - `com::prop_helpers`: the object-level helpers (`HrGetOneProp`, `HrSetOneProp`,
+//!   `FPropExists`, `HrQueryAllRows`, `FreeProws`), through any object's vtable;
+//! - `com::packed_props`: sizes and copies (`UlPropSize`, `ScCountProps`, `ScCopyProps`,
+//!   `ScDupPropset`, `ScRelocProps`, `PropCopyMore`), exact and packed as native mapi32's;
+//! - `com::prop_compare`: comparisons (`FPropCompareProp`, `LPropCompareProp`,
+//!   `FPropContainsProp`, `FEqualNames`), as the table engine's restrictions compare.
 
 use std::ffi::{c_int, c_void};
-use std::mem::{offset_of, size_of};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use super::memory::{MAPIAllocateBuffer, MAPIFreeBuffer};
-use crate::com::marshal;
 use crate::com::object::guard;
 use crate::com::types::*;
 use crate::com::vtbl::{IMAPIProp, IMAPITable, IUnknown};
+use crate::com::{packed_props, prop_compare, prop_helpers};
 use crate::consts::*;
-use crate::model::prop::PropValue;
-use crate::model::table::{Restriction, TableRow};
-
-/// The code page 8-bit strings are read in for comparisons (Windows' Western default).
-const COMPARE_CODEPAGE: u32 = 1252;
-
-/// Runs a body that returns a plain value (`BOOL`, `LONG`, a pointer) with `fallback` if it
-/// panics. (`guard` maps a panic of an `HRESULT` function to `MAPI_E_CALL_FAILED`, which as
-/// a `BOOL` would read TRUE.)
-fn guarded<R>(fallback: R, body: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
-}
 
 fn prop_type(tag: ULONG) -> ULONG {
     tag & PROP_TYPE_MASK
@@ -48,26 +26,7 @@ fn prop_id(tag: ULONG) -> ULONG {
     tag >> 16
 }
 
-fn failed(hr: HRESULT) -> bool {
-    hr < 0
-}
-
-fn is_string(ty: ULONG) -> bool {
-    matches!(ty & !MV_FLAG, PT_STRING8 | PT_UNICODE)
-}
-
-/// Frees a block we were handed and do not return.
-///
-/// # Safety
-/// `p` must be NULL or a block the caller may free with `MAPIFreeBuffer`.
-unsafe fn free<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: forwarded from the caller; a foreign block is refused, not freed.
-        unsafe { MAPIFreeBuffer(p.cast()) };
-    }
-}
-
-// ===== IMAPIProp helpers =====
+// ===== IMAPIProp helpers (com::prop_helpers) =====
 
 /// Reads one property: `IMAPIProp::GetProps` for `ulPropTag` alone.
 ///
@@ -81,45 +40,21 @@ pub unsafe extern "system" fn HrGetOneProp(
     ulPropTag: ULONG,
     lppProp: *mut *mut SPropValue,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppProp` is NULL or the caller's out-parameter.
         if !unsafe { super::clear_out(lppProp) } || lpMapiProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
-        let mut tags = SPropTagArray {
-            cValues: 1,
-            aulPropTag: [ulPropTag],
-        };
-        let mut count: ULONG = 0;
-        let mut values: *mut SPropValue = std::ptr::null_mut();
-        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds; the arguments are valid
-        // for GetProps.
-        let hr = unsafe {
-            ((*(*lpMapiProp).lpVtbl).GetProps)(
-                lpMapiProp.cast(),
-                &mut tags,
-                0,
-                &mut count,
-                &mut values,
-            )
-        };
-        if failed(hr) || values.is_null() || count != 1 {
-            // SAFETY: whatever GetProps returned is ours to free.
-            unsafe { free(values) };
-            return if failed(hr) { hr } else { MAPI_E_NOT_FOUND };
+        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds; `lppProp` was checked.
+        unsafe {
+            match prop_helpers::get_one(lpMapiProp, ulPropTag) {
+                Ok(value) => {
+                    *lppProp = value;
+                    S_OK
+                }
+                Err(hr) => hr,
+            }
         }
-        // SAFETY: GetProps returned one value.
-        let value = unsafe { &*values };
-        if prop_type(value.ulPropTag) == PT_ERROR {
-            // SAFETY: a PT_ERROR value holds its SCODE in `err`.
-            let sc = unsafe { value.Value.err };
-            // SAFETY: the array is ours to free.
-            unsafe { free(values) };
-            return if failed(sc) { sc } else { MAPI_E_NOT_FOUND };
-        }
-        // SAFETY: checked non-NULL above.
-        unsafe { *lppProp = values };
-        S_OK
     })
 }
 
@@ -130,79 +65,25 @@ pub unsafe extern "system" fn HrSetOneProp(
     lpMapiProp: *mut IMAPIProp,
     lpProp: *mut SPropValue,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if lpMapiProp.is_null() || lpProp.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
-        let mut problems: *mut SPropProblemArray = std::ptr::null_mut();
         // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds and `lpProp` one value.
-        let hr = unsafe {
-            ((*(*lpMapiProp).lpVtbl).SetProps)(lpMapiProp.cast(), 1, lpProp, &mut problems)
-        };
-        let mut result = if failed(hr) { hr } else { S_OK };
-        if !problems.is_null() {
-            // SAFETY: SetProps returned a problem array of `cProblem` entries.
-            unsafe {
-                let count = (*problems).cProblem;
-                let first = std::ptr::addr_of!((*problems).aProblem) as *const SPropProblem;
-                if !failed(hr) && count > 0 && failed((*first).scode) {
-                    result = (*first).scode;
-                }
-                free(problems);
-            }
-        }
-        result
+        unsafe { prop_helpers::set_one(lpMapiProp, lpProp) }
     })
-}
-
-/// Whether two tags name the same property for `FPropExists`: the same tag; any type for
-/// a `PT_UNSPECIFIED` tag; either string width for a string tag (an object lists its
-/// strings in one width but gives them in both).
-fn same_property(have: ULONG, want: ULONG) -> bool {
-    if have == want {
-        return true;
-    }
-    if prop_id(have) != prop_id(want) {
-        return false;
-    }
-    let (h, w) = (prop_type(have), prop_type(want));
-    w == PT_UNSPECIFIED || (is_string(h) && is_string(w) && (h & MV_FLAG) == (w & MV_FLAG))
 }
 
 /// TRUE when the object has the property (`IMAPIProp::GetPropList`). A `PT_UNSPECIFIED`
 /// tag matches any type, and a string tag either width.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag: ULONG) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpMapiProp.is_null() {
             return 0;
         }
-        let mut list: *mut SPropTagArray = std::ptr::null_mut();
-        for flags in [MAPI_UNICODE, 0] {
-            // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds.
-            let hr = unsafe {
-                ((*(*lpMapiProp).lpVtbl).GetPropList)(lpMapiProp.cast(), flags, &mut list)
-            };
-            if !failed(hr) && !list.is_null() {
-                break;
-            }
-            // SAFETY: a failed call's output, if any, is ours to free.
-            unsafe { free(list) };
-            list = std::ptr::null_mut();
-        }
-        if list.is_null() {
-            return 0;
-        }
-        // SAFETY: GetPropList returned an array of `cValues` tags.
-        let found = unsafe {
-            let first = std::ptr::addr_of!((*list).aulPropTag) as *const ULONG;
-            std::slice::from_raw_parts(first, (*list).cValues as usize)
-                .iter()
-                .any(|&t| same_property(t, ulPropTag))
-        };
-        // SAFETY: the list is ours to free.
-        unsafe { free(list) };
-        BOOL::from(found)
+        // SAFETY: `lpMapiProp` is an IMAPIProp the caller holds.
+        BOOL::from(unsafe { prop_helpers::exists(lpMapiProp, ulPropTag) })
     })
 }
 
@@ -212,19 +93,8 @@ pub unsafe extern "system" fn FPropExists(lpMapiProp: *mut IMAPIProp, ulPropTag:
 /// ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FreeProws(lpRows: *mut SRowSet) {
-    guard(|| {
-        if lpRows.is_null() {
-            return;
-        }
-        // SAFETY: a row set holds `cRows` rows whose arrays are separate MAPI blocks.
-        unsafe {
-            let first = std::ptr::addr_of!((*lpRows).aRow) as *const SRow;
-            for i in 0..(*lpRows).cRows as usize {
-                free((*first.add(i)).lpProps);
-            }
-            free(lpRows);
-        }
-    })
+    // SAFETY: the caller's row set holds `cRows` rows whose arrays are MAPI blocks.
+    guard((), || unsafe { prop_helpers::free_rows(lpRows) })
 }
 
 /// Frees an address list as [`FreeProws`] frees a row set (the two are laid out alike).
@@ -249,39 +119,21 @@ pub unsafe extern "system" fn HrQueryAllRows(
     crowsMax: LONG,
     lppRows: *mut *mut SRowSet,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppRows` is NULL or the caller's out-parameter.
         if !unsafe { super::clear_out(lppRows) } || lpTable.is_null() || crowsMax < 0 {
             return MAPI_E_INVALID_PARAMETER;
         }
-        // SAFETY: `lpTable` is an IMAPITable the caller holds; every call below passes
-        // arguments its slot accepts.
+        // SAFETY: `lpTable` is an IMAPITable the caller holds, the other pointers NULL or
+        // valid; `lppRows` was checked.
         unsafe {
-            let this = lpTable.cast::<c_void>();
-            let vt = &*(*lpTable).lpVtbl;
-            if !lpPropTags.is_null() {
-                let hr = (vt.SetColumns)(this, lpPropTags, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            if !lpRestriction.is_null() {
-                let hr = (vt.Restrict)(this, lpRestriction, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            if !lpSortOrderSet.is_null() {
-                let hr = (vt.SortTable)(this, lpSortOrderSet, TBL_BATCH);
-                if failed(hr) {
-                    return hr;
-                }
-            }
-            let hr = (vt.SeekRow)(this, BOOKMARK_BEGINNING, 0, std::ptr::null_mut());
-            if failed(hr) {
-                return hr;
-            }
-            match read_all_rows(this, vt, crowsMax) {
+            match prop_helpers::query_all_rows(
+                lpTable,
+                lpPropTags,
+                lpRestriction,
+                lpSortOrderSet,
+                crowsMax,
+            ) {
                 Ok(set) => {
                     *lppRows = set;
                     S_OK
@@ -290,94 +142,6 @@ pub unsafe extern "system" fn HrQueryAllRows(
             }
         }
     })
-}
-
-/// `QueryRows` until the table has no more rows, merged into one set.
-///
-/// # Safety
-/// `vt` must be the vtable of the table `this` the caller holds.
-unsafe fn read_all_rows(
-    this: *mut c_void,
-    vt: &crate::com::vtbl::IMAPITableVtbl,
-    crows_max: LONG,
-) -> Result<*mut SRowSet, HRESULT> {
-    // Asking for one row more than allowed tells a table that is too big in one call.
-    let chunk = if crows_max > 0 {
-        crows_max.saturating_add(1)
-    } else {
-        LONG::MAX
-    };
-    let mut sets: Vec<*mut SRowSet> = Vec::new();
-    let mut total: u64 = 0;
-    let result = loop {
-        let mut set: *mut SRowSet = std::ptr::null_mut();
-        // SAFETY: forwarded from the caller.
-        let hr = unsafe { (vt.QueryRows)(this, chunk, 0, &mut set) };
-        if failed(hr) {
-            // SAFETY: a failed call's output, if any, is ours to free.
-            unsafe { FreeProws(set) };
-            break Err(hr);
-        }
-        if set.is_null() {
-            break Err(MAPI_E_CALL_FAILED);
-        }
-        // SAFETY: QueryRows returned a row set.
-        let rows = unsafe { (*set).cRows };
-        if rows == 0 {
-            // SAFETY: the empty set is ours to free.
-            unsafe { free(set) };
-            break Ok(());
-        }
-        sets.push(set);
-        total += u64::from(rows);
-        if crows_max > 0 && total > crows_max as u64 {
-            break Err(MAPI_E_TABLE_TOO_BIG);
-        }
-    };
-    if let Err(hr) = result {
-        for set in sets {
-            // SAFETY: each set came from QueryRows and is ours to free.
-            unsafe { FreeProws(set) };
-        }
-        return Err(hr);
-    }
-    if sets.len() == 1 {
-        return Ok(sets[0]);
-    }
-    // Several sets (or none): one new set holding every row; the rows' arrays move over and
-    // the old sets' own blocks are freed.
-    let size = offset_of!(SRowSet, aRow) + total as usize * size_of::<SRow>();
-    let mut block: *mut c_void = std::ptr::null_mut();
-    let sc = match ULONG::try_from(size) {
-        // SAFETY: `block` is a valid out-parameter.
-        Ok(cb) => unsafe { MAPIAllocateBuffer(cb, &mut block) },
-        Err(_) => MAPI_E_NOT_ENOUGH_MEMORY,
-    };
-    if failed(sc) {
-        for set in sets {
-            // SAFETY: as above.
-            unsafe { FreeProws(set) };
-        }
-        return Err(sc);
-    }
-    let merged = block.cast::<SRowSet>();
-    // SAFETY: `merged` holds `total` rows; each source set holds `cRows` rows.
-    unsafe {
-        let out = std::ptr::addr_of_mut!((*merged).aRow) as *mut SRow;
-        let mut n = 0usize;
-        for set in &sets {
-            let first = std::ptr::addr_of!((**set).aRow) as *const SRow;
-            for i in 0..(**set).cRows as usize {
-                out.add(n).write(*first.add(i));
-                n += 1;
-            }
-        }
-        std::ptr::addr_of_mut!((*merged).cRows).write(n as ULONG);
-        for set in sets {
-            free(set);
-        }
-    }
-    Ok(merged)
 }
 
 // ===== finding =====
@@ -390,7 +154,7 @@ pub unsafe extern "system" fn PpropFindProp(
     cValues: ULONG,
     ulPropTag: ULONG,
 ) -> *mut SPropValue {
-    guarded(std::ptr::null_mut(), || {
+    guard(std::ptr::null_mut(), || {
         let by_id = prop_type(ulPropTag) == PT_UNSPECIFIED;
         // SAFETY: the caller's array holds `cValues` values.
         unsafe {
@@ -409,7 +173,7 @@ pub unsafe extern "system" fn LpValFindProp(
     cValues: ULONG,
     lpPropArray: *mut SPropValue,
 ) -> *mut SPropValue {
-    guarded(std::ptr::null_mut(), || {
+    guard(std::ptr::null_mut(), || {
         // SAFETY: the caller's array holds `cValues` values.
         unsafe { find(lpPropArray, cValues, |t| prop_id(t) == prop_id(ulPropTag)) }
     })
@@ -436,329 +200,54 @@ unsafe fn find(
     std::ptr::null_mut()
 }
 
-// ===== sizes and copies =====
-
-/// How a property type's value refers to data outside the `SPropValue`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// Everything is in the value (numbers, times, errors, `PT_NULL`, `PT_OBJECT`, `PT_PTR`).
-    Plain,
-    String8,
-    Unicode,
-    Clsid,
-    Binary,
-    /// A counted array of fixed-size elements.
-    MvFixed(usize),
-    MvString8,
-    MvUnicode,
-    MvBinary,
-}
-
-/// The shape of a tag's type (`MV_INSTANCE` ignored); `None` for types MAPI does not
-/// define, which cannot be copied.
-fn shape(tag: ULONG) -> Option<Shape> {
-    Some(match prop_type(tag) & !MV_INSTANCE {
-        PT_NULL | PT_I2 | PT_LONG | PT_R4 | PT_DOUBLE | PT_CURRENCY | PT_APPTIME | PT_ERROR
-        | PT_BOOLEAN | PT_OBJECT | PT_I8 | PT_SYSTIME | PT_PTR => Shape::Plain,
-        PT_STRING8 => Shape::String8,
-        PT_UNICODE => Shape::Unicode,
-        PT_CLSID => Shape::Clsid,
-        PT_BINARY => Shape::Binary,
-        PT_MV_I2 => Shape::MvFixed(2),
-        PT_MV_LONG | PT_MV_R4 => Shape::MvFixed(4),
-        PT_MV_DOUBLE | PT_MV_CURRENCY | PT_MV_APPTIME | PT_MV_SYSTIME | PT_MV_I8 => {
-            Shape::MvFixed(8)
-        }
-        PT_MV_CLSID => Shape::MvFixed(16),
-        PT_MV_STRING8 => Shape::MvString8,
-        PT_MV_UNICODE => Shape::MvUnicode,
-        PT_MV_BINARY => Shape::MvBinary,
-        _ => return None,
-    })
-}
-
-const PIECE_ALIGN: usize = 8;
-
-/// A piece of data as it is laid out in a copy.
-fn padded(n: usize) -> Option<usize> {
-    n.checked_next_multiple_of(PIECE_ALIGN)
-}
-
-/// Where the data a stored pointer refers to can be read: itself, except in `ScRelocProps`
-/// where the block has moved.
-type Locate<'a> = &'a dyn Fn(usize) -> usize;
-
-fn at<T>(locate: Locate, p: *const T) -> *const T {
-    locate(p as usize) as *const T
-}
-
-/// Length in units, without the terminator, of a string; bounded so a missing terminator in
-/// hostile input cannot run past what any value could hold.
-///
-/// # Safety
-/// `p` must point to a terminated string.
-unsafe fn str_len<T: Copy + PartialEq + Default>(p: *const T) -> usize {
-    let mut n = 0;
-    // SAFETY: forwarded from the caller.
-    while unsafe { *p.add(n) } != T::default() {
-        n += 1;
-    }
-    n
-}
-
-/// Why a value cannot be sized or copied.
-const INVALID: SCODE = MAPI_E_INVALID_PARAMETER;
-
-/// Bytes of data `v` refers to, as a copy lays it out (0 for `Plain` values).
-///
-/// `strict` applies `ScCountProps`' rules on top of the pointer checks: no `PROP_ID_INVALID`,
-/// no `PROP_ID_NULL` except in `PR_NULL`, no multi-valued property without values.
-///
-/// # Safety
-/// Every pointer the value's type uses must be valid (through `locate`) for what it
-/// claims.
-unsafe fn data_size(v: &SPropValue, locate: Locate, strict: bool) -> Result<usize, SCODE> {
-    let shape = shape(v.ulPropTag).ok_or(INVALID)?;
-    if strict {
-        let id = prop_id(v.ulPropTag);
-        if id == PROP_ID_INVALID || (id == PROP_ID_NULL && prop_type(v.ulPropTag) != PT_NULL) {
-            return Err(INVALID);
-        }
-    }
-    let add = |total: usize, n: usize| -> Result<usize, SCODE> {
-        padded(n)
-            .and_then(|n| total.checked_add(n))
-            .ok_or(MAPI_E_NOT_ENOUGH_MEMORY)
-    };
-    let val = &v.Value;
-    // SAFETY: each arm reads the union member its type selects and the data behind it,
-    // which the caller guarantees.
-    unsafe {
-        Ok(match shape {
-            Shape::Plain => 0,
-            Shape::String8 => {
-                if val.lpszA.is_null() {
-                    return Err(INVALID);
-                }
-                add(0, str_len(at(locate, val.lpszA as *const u8)) + 1)?
-            }
-            Shape::Unicode => {
-                if val.lpszW.is_null() {
-                    return Err(INVALID);
-                }
-                add(0, 2 * (str_len(at(locate, val.lpszW as *const u16)) + 1))?
-            }
-            Shape::Clsid => {
-                if val.lpguid.is_null() {
-                    return Err(INVALID);
-                }
-                add(0, size_of::<GUID>())?
-            }
-            Shape::Binary => {
-                if val.bin.cb > 0 && val.bin.lpb.is_null() {
-                    return Err(INVALID);
-                }
-                add(0, val.bin.cb as usize)?
-            }
-            _ => {
-                let MvArray { cValues: n, lp } = val.MVl;
-                let n = n as usize;
-                if n > 0 && lp.is_null() || strict && n == 0 {
-                    return Err(INVALID);
-                }
-                let lp = lp as *const u8;
-                match shape {
-                    Shape::MvFixed(size) => add(0, n.checked_mul(size).ok_or(INVALID)?)?,
-                    Shape::MvString8 | Shape::MvUnicode => {
-                        let unit = if shape == Shape::MvUnicode { 2 } else { 1 };
-                        let ptrs = at(locate, lp as *const *const u8);
-                        let mut total = add(0, n.checked_mul(size_of::<usize>()).ok_or(INVALID)?)?;
-                        for i in 0..n {
-                            let s = *ptrs.add(i);
-                            if s.is_null() {
-                                return Err(INVALID);
-                            }
-                            let len = if unit == 2 {
-                                str_len(at(locate, s as *const u16))
-                            } else {
-                                str_len(at(locate, s))
-                            };
-                            total = add(total, unit * (len + 1))?;
-                        }
-                        total
-                    }
-                    Shape::MvBinary => {
-                        let bins = at(locate, lp as *const SBinary);
-                        let mut total =
-                            add(0, n.checked_mul(size_of::<SBinary>()).ok_or(INVALID)?)?;
-                        for i in 0..n {
-                            let b = *bins.add(i);
-                            if b.cb > 0 && b.lpb.is_null() {
-                                return Err(INVALID);
-                            }
-                            total = add(total, b.cb as usize)?;
-                        }
-                        total
-                    }
-                    _ => unreachable!("single-valued shapes are handled above"),
-                }
-            }
-        })
-    }
-}
-
-/// Copies `len` bytes to the cursor and moves it past the padded piece.
-///
-/// # Safety
-/// `src` must be readable for `len` bytes and the cursor writable for the padded piece.
-unsafe fn put(cursor: &mut *mut u8, src: *const u8, len: usize) -> *mut u8 {
-    let here = *cursor;
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        if len > 0 {
-            std::ptr::copy_nonoverlapping(src, here, len);
-        }
-        *cursor = here.add(len.next_multiple_of(PIECE_ALIGN));
-    }
-    here
-}
-
-/// Copies `src` to `dst` and the data it refers to to the cursor, pointing `dst` at the
-/// copies.
-///
-/// # Safety
-/// `src` must have passed [`data_size`] and the cursor must be writable for that many
-/// bytes; `dst` must be writable.
-unsafe fn copy_value(src: &SPropValue, dst: *mut SPropValue, cursor: &mut *mut u8) {
-    let shape = shape(src.ulPropTag).expect("checked by data_size");
-    let mut out = *src;
-    let val = &src.Value;
-    // SAFETY: as in `data_size`, and the cursor has room for every piece.
-    unsafe {
-        match shape {
-            Shape::Plain => {}
-            Shape::String8 => {
-                let len = str_len(val.lpszA as *const u8) + 1;
-                out.Value.lpszA = put(cursor, val.lpszA as *const u8, len).cast();
-            }
-            Shape::Unicode => {
-                let len = 2 * (str_len(val.lpszW as *const u16) + 1);
-                out.Value.lpszW = put(cursor, val.lpszW as *const u8, len).cast();
-            }
-            Shape::Clsid => {
-                out.Value.lpguid = put(cursor, val.lpguid as *const u8, size_of::<GUID>()).cast();
-            }
-            Shape::Binary => {
-                out.Value.bin.lpb = if val.bin.cb == 0 {
-                    std::ptr::null_mut()
-                } else {
-                    put(cursor, val.bin.lpb, val.bin.cb as usize)
-                };
-            }
-            _ => {
-                let MvArray { cValues: n, lp } = val.MVl;
-                let n = n as usize;
-                let lp = lp as *const u8;
-                let array: *mut u8 = match shape {
-                    Shape::MvFixed(size) if n > 0 => put(cursor, lp, n * size),
-                    Shape::MvString8 | Shape::MvUnicode if n > 0 => {
-                        let unit = if shape == Shape::MvUnicode { 2 } else { 1 };
-                        let ptrs = put(cursor, lp, n * size_of::<usize>()) as *mut *mut u8;
-                        for i in 0..n {
-                            let s = *ptrs.add(i);
-                            let len = if unit == 2 {
-                                str_len(s as *const u16)
-                            } else {
-                                str_len(s as *const u8)
-                            };
-                            *ptrs.add(i) = put(cursor, s, unit * (len + 1));
-                        }
-                        ptrs.cast()
-                    }
-                    Shape::MvBinary if n > 0 => {
-                        let bins = put(cursor, lp, n * size_of::<SBinary>()) as *mut SBinary;
-                        for i in 0..n {
-                            let b = &mut *bins.add(i);
-                            b.lpb = if b.cb == 0 {
-                                std::ptr::null_mut()
-                            } else {
-                                put(cursor, b.lpb, b.cb as usize)
-                            };
-                        }
-                        bins.cast()
-                    }
-                    // No values: no array.
-                    _ => std::ptr::null_mut(),
-                };
-                out.Value.MVl.lp = array.cast();
-            }
-        }
-        dst.write(out);
-    }
-}
-
-/// The values of a caller's array, refusing a negative count or a NULL array with values.
-///
-/// # Safety
-/// A non-NULL `p` must hold `count` values.
-unsafe fn values<'a>(count: c_int, p: *mut SPropValue) -> Result<&'a [SPropValue], SCODE> {
-    let n = usize::try_from(count).map_err(|_| INVALID)?;
-    if n == 0 {
-        return Ok(&[]);
-    }
-    if p.is_null() || !(p as usize).is_multiple_of(std::mem::align_of::<SPropValue>()) {
-        return Err(INVALID);
-    }
-    // SAFETY: forwarded from the caller.
-    Ok(unsafe { std::slice::from_raw_parts(p, n) })
-}
-
-fn identity(p: usize) -> usize {
-    p
-}
-
-/// Bytes `ScCopyProps` needs for the array and its data.
-///
-/// # Safety
-/// As [`data_size`] for every value.
-unsafe fn count_props(props: &[SPropValue], locate: Locate) -> Result<usize, SCODE> {
-    let mut total = props
-        .len()
-        .checked_mul(size_of::<SPropValue>())
-        .ok_or(MAPI_E_NOT_ENOUGH_MEMORY)?;
-    for v in props {
-        // SAFETY: forwarded from the caller.
-        let size = unsafe { data_size(v, locate, true) }?;
-        total = total.checked_add(size).ok_or(MAPI_E_NOT_ENOUGH_MEMORY)?;
-    }
-    Ok(total)
-}
+// ===== sizes and copies (com::packed_props) =====
 
 fn size_out(size: usize) -> Result<ULONG, SCODE> {
     ULONG::try_from(size).map_err(|_| MAPI_E_NOT_ENOUGH_MEMORY)
 }
 
-/// Validates an array of values and sets `*lpcb` (when given) to the bytes `ScCopyProps`
-/// needs for it: the array, then each value's data on an 8-byte boundary.
+/// Writes `*lpcb` when the caller gave it.
 ///
-/// `MAPI_E_INVALID_PARAMETER` for a negative count, a type MAPI does not define, an id of
-/// `PROP_ID_INVALID` (or `PROP_ID_NULL` outside `PR_NULL`), a multi-valued property without
-/// values, or a NULL pointer where data is due.
+/// # Safety
+/// `lpcb` must be NULL or writable.
+unsafe fn set_count(lpcb: *mut ULONG, size: ULONG) {
+    if !lpcb.is_null() {
+        // SAFETY: checked non-NULL; the caller's out-parameter.
+        unsafe { lpcb.write_unaligned(size) };
+    }
+}
+
+/// A block of `size` bytes from an allocator callback, as `Result`.
+fn allocated(sc: SCODE, block: *mut c_void) -> Result<*mut u8, SCODE> {
+    match (sc < 0, block.is_null()) {
+        (true, _) => Err(sc),
+        (false, true) => Err(MAPI_E_NOT_ENOUGH_MEMORY),
+        (false, false) => Ok(block.cast()),
+    }
+}
+
+/// Validates an array of values and sets `*lpcb` (when given) to the bytes `ScCopyProps`
+/// needs for it: `sizeof(SPropValue)` per value plus each value's data, packed.
+///
+/// `MAPI_E_INVALID_PARAMETER`, `*lpcb` untouched, for a negative count, a NULL array with
+/// values, a type MAPI does not define for values (`PT_UNSPECIFIED`, `PT_NULL`, `PT_PTR`,
+/// any `MV_INSTANCE` type, unknown types), an id of `PROP_ID_NULL` or `PROP_ID_INVALID`, a
+/// multi-valued property without values, or a NULL pointer where data is due.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ScCountProps(
     cValues: c_int,
     lpPropArray: *mut SPropValue,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
-        // SAFETY: the caller's array holds `cValues` values with valid data.
-        let size = unsafe { values(cValues, lpPropArray).and_then(|p| count_props(p, &identity)) };
-        match size.and_then(size_out) {
+    guard(MAPI_E_CALL_FAILED, || {
+        let size = packed_props::Values::new(cValues, lpPropArray)
+            // SAFETY: the caller's array holds `cValues` values with valid data.
+            .and_then(|values| unsafe { packed_props::count_here(&values) })
+            .and_then(size_out);
+        match size {
             Ok(n) => {
-                if !lpcb.is_null() {
-                    // SAFETY: checked non-NULL; the caller's out-parameter.
-                    unsafe { *lpcb = n };
-                }
+                // SAFETY: the caller's out-parameter, if any.
+                unsafe { set_count(lpcb, n) };
                 S_OK
             }
             Err(sc) => sc,
@@ -766,9 +255,10 @@ pub unsafe extern "system" fn ScCountProps(
     })
 }
 
-/// Copies an array of values and their data into `lpvDst`, which must hold the size
-/// `ScCountProps` gives (and be 8-byte aligned); the copy's pointers point into `lpvDst`.
-/// `*lpcb`, when given, receives the bytes written.
+/// Copies an array of values and their data into `lpvDst` (any alignment), which must hold
+/// the size `ScCountProps` gives: the values first, then each one's data, packed. The
+/// copy's pointers point into `lpvDst`; `*lpcb`, when given, receives the bytes written.
+/// Refuses what `ScCountProps` refuses, and a NULL `lpvDst`.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ScCopyProps(
     cValues: c_int,
@@ -776,44 +266,32 @@ pub unsafe extern "system" fn ScCopyProps(
     lpvDst: *mut c_void,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
-        if lpvDst.is_null() || !(lpvDst as usize).is_multiple_of(PIECE_ALIGN) {
-            return INVALID;
+    guard(MAPI_E_CALL_FAILED, || {
+        if lpvDst.is_null() {
+            return MAPI_E_INVALID_PARAMETER;
         }
-        // SAFETY: the caller's array holds `cValues` values with valid data; `lpvDst` holds
+        // SAFETY: the caller's array holds `cValues` values with valid data, and `lpvDst`
         // the size counted here.
-        unsafe {
-            let props = match values(cValues, lpPropArray) {
-                Ok(p) => p,
-                Err(sc) => return sc,
-            };
-            let size = match count_props(props, &identity).and_then(size_out) {
-                Ok(n) => n,
-                Err(sc) => return sc,
-            };
-            copy_props(props, lpvDst.cast());
-            if !lpcb.is_null() {
-                *lpcb = size;
+        let written = unsafe {
+            packed_props::Values::new(cValues, lpPropArray).and_then(|values| {
+                let size = packed_props::count_here(&values)?;
+                packed_props::copy(&values, lpvDst.cast(), size)
+            })
+        };
+        match written.and_then(size_out) {
+            Ok(n) => {
+                // SAFETY: the caller's out-parameter, if any.
+                unsafe { set_count(lpcb, n) };
+                S_OK
             }
+            Err(sc) => sc,
         }
-        S_OK
     })
 }
 
-/// # Safety
-/// `props` must have passed [`count_props`] and `dst` hold that many bytes.
-unsafe fn copy_props(props: &[SPropValue], dst: *mut SPropValue) {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        let mut cursor = dst.add(props.len()).cast::<u8>();
-        for (i, v) in props.iter().enumerate() {
-            copy_value(v, dst.add(i), &mut cursor);
-        }
-    }
-}
-
-/// Copies an array of values and their data into one new block from `lpAllocateBuffer`
-/// (free it with the matching free function, `MAPIFreeBuffer` for MAPI's).
+/// Copies an array of values and their data into one new block from `lpAllocateBuffer`,
+/// packed as `ScCopyProps` packs them (free it with the matching free function,
+/// `MAPIFreeBuffer` for MAPI's). Refuses what `ScCountProps` refuses.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ScDupPropset(
     cValues: c_int,
@@ -823,49 +301,38 @@ pub unsafe extern "system" fn ScDupPropset(
     >,
     lppPropArray: *mut *mut SPropValue,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppPropArray` is NULL or the caller's out-parameter.
-        if !unsafe { super::clear_out(lppPropArray) } {
-            return INVALID;
-        }
-        let Some(allocate) = lpAllocateBuffer else {
-            return INVALID;
+        let (true, Some(allocate)) = (unsafe { super::clear_out(lppPropArray) }, lpAllocateBuffer)
+        else {
+            return MAPI_E_INVALID_PARAMETER;
         };
-        // SAFETY: the caller's array holds `cValues` values with valid data.
-        unsafe {
-            let props = match values(cValues, lpPropArray) {
-                Ok(p) => p,
-                Err(sc) => return sc,
-            };
-            let size = match count_props(props, &identity).and_then(size_out) {
-                Ok(n) => n,
-                Err(sc) => return sc,
-            };
-            let mut block: *mut c_void = std::ptr::null_mut();
-            let sc = allocate(size.max(1), &mut block);
-            if failed(sc) || block.is_null() {
-                return if failed(sc) {
-                    sc
-                } else {
-                    MAPI_E_NOT_ENOUGH_MEMORY
-                };
+        // SAFETY: the caller's array holds `cValues` values with valid data; the block
+        // holds the size counted here.
+        let copy = unsafe {
+            packed_props::Values::new(cValues, lpPropArray).and_then(|values| {
+                packed_props::duplicate(&values, |size| {
+                    let mut block: *mut c_void = std::ptr::null_mut();
+                    allocated(allocate(size_out(size)?, &mut block), block)
+                })
+            })
+        };
+        match copy {
+            Ok(block) => {
+                // SAFETY: checked non-NULL above.
+                unsafe { *lppPropArray = block.cast() };
+                S_OK
             }
-            if !(block as usize).is_multiple_of(PIECE_ALIGN) {
-                // Allocators return at least 8-byte alignment; one that does not cannot
-                // hold SPropValues.
-                return MAPI_E_INVALID_PARAMETER;
-            }
-            copy_props(props, block.cast());
-            *lppPropArray = block.cast();
+            Err(sc) => sc,
         }
-        S_OK
     })
 }
 
-/// Adjusts the pointers of an array that `ScCopyProps` laid out at `lpvBaseOld` and that is
-/// now read from `lpPropArray` (moved, or about to be written out), to point as if the
-/// block started at `lpvBaseNew`. Either base may be a placeholder such as 0: the data is
-/// always read where `lpPropArray` is. `*lpcb`, when given, receives the block's size.
+/// Adjusts the pointers of an array that `ScCopyProps` packed at `lpvBaseOld` and that is
+/// now at `lpPropArray` (moved, or about to be written out), to point as if the block
+/// started at `lpvBaseNew`. The data is always read where `lpPropArray` is, so either base
+/// may be a placeholder such as NULL. `*lpcb`, when given, receives the block's size, as
+/// `ScCountProps` gives it. Refuses what `ScCountProps` refuses, changing nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ScRelocProps(
     cValues: c_int,
@@ -874,83 +341,29 @@ pub unsafe extern "system" fn ScRelocProps(
     lpvBaseNew: *mut c_void,
     lpcb: *mut ULONG,
 ) -> SCODE {
-    guard(|| {
-        let old = lpvBaseOld as usize;
-        let new = lpvBaseNew as usize;
-        let here = lpPropArray as usize;
-        // A stored pointer `p` (relative to the old base) is read at the block's real
-        // place and becomes `p - old + new`.
-        let locate = move |p: usize| p.wrapping_sub(old).wrapping_add(here);
-        let moved = move |p: usize| {
-            if p == 0 {
-                0
-            } else {
-                p.wrapping_sub(old).wrapping_add(new)
-            }
-        };
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: the caller's array holds `cValues` values whose data lies in the same
         // block, at the same offsets from `lpPropArray` as from `lpvBaseOld`.
-        unsafe {
-            let props = match values(cValues, lpPropArray) {
-                Ok(p) => p,
-                Err(sc) => return sc,
-            };
-            let size = match count_props(props, &locate).and_then(size_out) {
-                Ok(n) => n,
-                Err(sc) => return sc,
-            };
-            for i in 0..props.len() {
-                reloc_value(lpPropArray.add(i), &locate, &moved);
+        let size = unsafe {
+            packed_props::Values::new(cValues, lpPropArray).and_then(|values| {
+                packed_props::relocate(&values, lpvBaseOld as usize, lpvBaseNew as usize)
+            })
+        };
+        match size.and_then(size_out) {
+            Ok(n) => {
+                // SAFETY: the caller's out-parameter, if any.
+                unsafe { set_count(lpcb, n) };
+                S_OK
             }
-            if !lpcb.is_null() {
-                *lpcb = size;
-            }
+            Err(sc) => sc,
         }
-        S_OK
     })
 }
 
-/// # Safety
-/// `v` must have passed [`data_size`] with `locate`.
-unsafe fn reloc_value(v: *mut SPropValue, locate: Locate, moved: &dyn Fn(usize) -> usize) {
-    // SAFETY: forwarded from the caller: every pointer rewritten is read through `locate`.
-    unsafe {
-        let shape = shape((*v).ulPropTag).expect("checked by data_size");
-        let val = &mut (*v).Value;
-        let re = |p: *mut u8| moved(p as usize) as *mut u8;
-        match shape {
-            Shape::Plain => {}
-            Shape::String8 => val.lpszA = re(val.lpszA.cast()).cast(),
-            Shape::Unicode => val.lpszW = re(val.lpszW.cast()).cast(),
-            Shape::Clsid => val.lpguid = re(val.lpguid.cast()).cast(),
-            Shape::Binary => val.bin.lpb = re(val.bin.lpb),
-            _ => {
-                let MvArray { cValues: n, lp } = val.MVl;
-                let lp = lp as *mut u8;
-                match shape {
-                    Shape::MvString8 | Shape::MvUnicode => {
-                        let ptrs = locate(lp as usize) as *mut *mut u8;
-                        for i in 0..n as usize {
-                            *ptrs.add(i) = re(*ptrs.add(i));
-                        }
-                    }
-                    Shape::MvBinary => {
-                        let bins = locate(lp as usize) as *mut SBinary;
-                        for i in 0..n as usize {
-                            (*bins.add(i)).lpb = re((*bins.add(i)).lpb);
-                        }
-                    }
-                    _ => {}
-                }
-                val.MVl.lp = re(lp).cast();
-            }
-        }
-    }
-}
-
-/// Copies one value into `lpSPropValueDest`, its data into a block from `lpfAllocMore`
-/// linked to `lpvObject` (freed with that object). Types MAPI does not define are
-/// `MAPI_E_INVALID_PARAMETER`.
+/// Copies one value into `lpSPropValueDest`, its data (if it has any) into one block from
+/// `lpfAllocMore` linked to `lpvObject` (freed with that object). Every type MAPI defines
+/// for values is copied, `PT_NULL` and `PT_OBJECT` included; others, and `MV_INSTANCE`
+/// types, are `MAPI_E_INVALID_PARAMETER`.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn PropCopyMore(
     lpSPropValueDest: *mut SPropValue,
@@ -964,168 +377,47 @@ pub unsafe extern "system" fn PropCopyMore(
     >,
     lpvObject: *mut c_void,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         let Some(more) = lpfAllocMore else {
-            return INVALID;
+            return MAPI_E_INVALID_PARAMETER;
         };
         if lpSPropValueDest.is_null() || lpSPropValueSrc.is_null() {
-            return INVALID;
+            return MAPI_E_INVALID_PARAMETER;
         }
-        // SAFETY: the caller's source value is valid and the destination writable.
-        unsafe {
-            let src = *lpSPropValueSrc;
-            let size = match data_size(&src, &identity, false).and_then(size_out) {
-                Ok(n) => n,
-                Err(sc) => return sc,
-            };
-            if size == 0 {
-                // Nothing outside the value: empty arrays and binaries get NULL pointers and
-                // no piece is written.
-                let mut cursor = std::ptr::null_mut::<u8>();
-                copy_value(&src, lpSPropValueDest, &mut cursor);
-                return S_OK;
-            }
-            let mut block: *mut c_void = std::ptr::null_mut();
-            let sc = more(size, lpvObject, &mut block);
-            if failed(sc) || block.is_null() {
-                return if failed(sc) {
-                    sc
-                } else {
-                    MAPI_E_NOT_ENOUGH_MEMORY
-                };
-            }
-            let mut cursor = block.cast::<u8>();
-            copy_value(&src, lpSPropValueDest, &mut cursor);
+        // SAFETY: the caller's source value is valid and the destination writable; the
+        // allocator gives blocks of the size asked for.
+        let copied = unsafe {
+            let src = lpSPropValueSrc.read_unaligned();
+            packed_props::copy_one(&src, lpSPropValueDest, |size| {
+                let mut block: *mut c_void = std::ptr::null_mut();
+                allocated(more(size_out(size)?, lpvObject, &mut block), block)
+            })
+        };
+        match copied {
+            Ok(()) => S_OK,
+            Err(sc) => sc,
         }
-        S_OK
     })
 }
 
 /// The size in bytes of a value's data: 2 for `PT_I2` and `PT_BOOLEAN`, 4 for `PT_LONG`,
 /// `PT_R4` and `PT_ERROR`, 8 for the 64-bit types, 16 for `PT_CLSID`, strings with their
-/// terminator, binaries' `cb`, multi-valued properties the sum over their values; 0 for
-/// `PT_NULL`, `PT_OBJECT`, unknown types and NULL.
+/// terminator, binaries' `cb`; `cValues` times the element for a multi-valued fixed-size
+/// property (its array is not read), the sum over the values of a multi-valued string or
+/// binary; 0 for `PT_NULL`, `PT_OBJECT`, `PT_PTR`, unknown and `MV_INSTANCE` types, and NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlPropSize(lpSPropValue: *mut SPropValue) -> ULONG {
-    guarded(0, || {
+    guard(0, || {
         if lpSPropValue.is_null() {
             return 0;
         }
         // SAFETY: the caller's value is valid.
-        let v = unsafe { &*lpSPropValue };
-        let n = match prop_type(v.ulPropTag) & !MV_INSTANCE {
-            PT_I2 | PT_BOOLEAN => 2,
-            PT_LONG | PT_R4 | PT_ERROR => 4,
-            PT_DOUBLE | PT_CURRENCY | PT_APPTIME | PT_I8 | PT_SYSTIME => 8,
-            PT_CLSID => 16,
-            // SAFETY: the data of a valid value of this type is readable.
-            _ => unsafe { data_bytes(v) },
-        };
+        let n = unsafe { packed_props::data_size(&lpSPropValue.read_unaligned()) };
         ULONG::try_from(n).unwrap_or(ULONG::MAX)
     })
 }
 
-/// The bytes of a value's data without layout padding (strings with terminators).
-///
-/// # Safety
-/// The value's pointers must be valid for its type.
-unsafe fn data_bytes(v: &SPropValue) -> usize {
-    let val = &v.Value;
-    let Some(shape) = shape(v.ulPropTag) else {
-        return 0;
-    };
-    // SAFETY: forwarded from the caller; NULL pointers count as no data.
-    unsafe {
-        let str8 = |p: *const u8| if p.is_null() { 0 } else { str_len(p) + 1 };
-        let str16 = |p: *const u16| if p.is_null() { 0 } else { 2 * (str_len(p) + 1) };
-        match shape {
-            Shape::Plain | Shape::Clsid => 0,
-            Shape::String8 => str8(val.lpszA as *const u8),
-            Shape::Unicode => str16(val.lpszW as *const u16),
-            Shape::Binary => val.bin.cb as usize,
-            _ => {
-                let MvArray { cValues: n, lp } = val.MVl;
-                let n = n as usize;
-                if lp.is_null() {
-                    return 0;
-                }
-                match shape {
-                    Shape::MvFixed(size) => n * size,
-                    Shape::MvString8 => {
-                        (0..n).map(|i| str8(*(lp as *const *const u8).add(i))).sum()
-                    }
-                    Shape::MvUnicode => (0..n)
-                        .map(|i| str16(*(lp as *const *const u16).add(i)))
-                        .sum(),
-                    Shape::MvBinary => (0..n)
-                        .map(|i| (*(lp as *const SBinary).add(i)).cb as usize)
-                        .sum(),
-                    _ => 0,
-                }
-            }
-        }
-    }
-}
-
-// ===== comparisons =====
-
-/// A caller's value as the model's, with `MV_INSTANCE` dropped from its tag; `None` for
-/// what cannot be read (unknown types, NULL pointers).
-///
-/// # Safety
-/// The value's pointers must be valid for its type.
-unsafe fn model_value(p: &SPropValue) -> Option<(ULONG, PropValue)> {
-    let mut v = *p;
-    v.ulPropTag &= !MV_INSTANCE;
-    // SAFETY: forwarded from the caller.
-    unsafe { marshal::value_in(&v) }
-        .ok()
-        .map(|value| (v.ulPropTag, value))
-}
-
-/// Whether `left <relop> right` for two values of the same type, as a property restriction
-/// decides it.
-fn restriction_holds(tag: ULONG, left: PropValue, relop: ULONG, right: PropValue) -> bool {
-    let row = TableRow {
-        key: 0,
-        props: vec![(tag, left)],
-    };
-    Restriction::Property {
-        relop,
-        tag,
-        value: right,
-    }
-    .matches(&row, COMPARE_CODEPAGE)
-}
-
-fn relop_of(ord: std::cmp::Ordering, relop: ULONG) -> bool {
-    use std::cmp::Ordering::*;
-    match relop {
-        RELOP_LT => ord == Less,
-        RELOP_LE => ord != Greater,
-        RELOP_GT => ord == Greater,
-        RELOP_GE => ord != Less,
-        RELOP_EQ => ord == Equal,
-        RELOP_NE => ord != Equal,
-        _ => false,
-    }
-}
-
-/// The order of two values of one type that restrictions do not order: errors by their
-/// SCODE, `PT_NULL` and `PT_OBJECT` by the LONG they carry, anything else by its bits.
-///
-/// # Safety
-/// Both values must be readable.
-unsafe fn plain_order(a: &SPropValue, b: &SPropValue) -> std::cmp::Ordering {
-    // SAFETY: every member of the union is plain data; reading `l` and `li` of any value is
-    // defined.
-    unsafe {
-        match prop_type(a.ulPropTag) {
-            PT_ERROR | PT_NULL | PT_OBJECT => a.Value.l.cmp(&b.Value.l),
-            _ => a.Value.li.cmp(&b.Value.li),
-        }
-    }
-}
+// ===== comparisons (com::prop_compare) =====
 
 /// Whether two values satisfy `lpSPropValue1 <ulRelOp> lpSPropValue2`. Values of different
 /// types, `RELOP_RE` and unknown operators give FALSE.
@@ -1135,28 +427,18 @@ pub unsafe extern "system" fn FPropCompareProp(
     ulRelOp: ULONG,
     lpSPropValue2: *mut SPropValue,
 ) -> BOOL {
-    guarded(0, || {
-        if lpSPropValue1.is_null() || lpSPropValue2.is_null() || ulRelOp > RELOP_NE {
+    guard(0, || {
+        if lpSPropValue1.is_null() || lpSPropValue2.is_null() {
             return 0;
         }
-        // SAFETY: the caller's values are valid.
-        let (a, b) = unsafe { (&*lpSPropValue1, &*lpSPropValue2) };
-        let ty = prop_type(a.ulPropTag) & !MV_INSTANCE;
-        if ty != prop_type(b.ulPropTag) & !MV_INSTANCE {
-            return 0;
-        }
-        if matches!(ty, PT_ERROR | PT_NULL | PT_OBJECT) {
-            // SAFETY: both values are readable.
-            return BOOL::from(relop_of(unsafe { plain_order(a, b) }, ulRelOp));
-        }
-        // SAFETY: the caller's values are valid.
-        match unsafe { (model_value(a), model_value(b)) } {
-            (Some((tag, left)), Some((_, right))) => {
-                BOOL::from(restriction_holds(tag, left, ulRelOp, right))
-            }
-            // SAFETY: both values are readable.
-            _ => BOOL::from(relop_of(unsafe { plain_order(a, b) }, ulRelOp)),
-        }
+        // SAFETY: the caller's values are valid (at any alignment).
+        BOOL::from(unsafe {
+            prop_compare::holds(
+                &lpSPropValue1.read_unaligned(),
+                ulRelOp,
+                &lpSPropValue2.read_unaligned(),
+            )
+        })
     })
 }
 
@@ -1168,40 +450,18 @@ pub unsafe extern "system" fn LPropCompareProp(
     lpSPropValueA: *mut SPropValue,
     lpSPropValueB: *mut SPropValue,
 ) -> LONG {
-    guarded(0, || {
+    guard(0, || {
         match (lpSPropValueA.is_null(), lpSPropValueB.is_null()) {
-            (true, true) => return 0,
-            (true, false) => return -1,
-            (false, true) => return 1,
-            (false, false) => {}
-        }
-        // SAFETY: the caller's values are valid.
-        let (a, b) = unsafe { (&*lpSPropValueA, &*lpSPropValueB) };
-        let (ta, tb) = (
-            prop_type(a.ulPropTag) & !MV_INSTANCE,
-            prop_type(b.ulPropTag) & !MV_INSTANCE,
-        );
-        if ta != tb {
-            return if ta < tb { -1 } else { 1 };
-        }
-        let sign = |o: std::cmp::Ordering| o as LONG;
-        if matches!(ta, PT_ERROR | PT_NULL | PT_OBJECT) {
-            // SAFETY: both values are readable.
-            return sign(unsafe { plain_order(a, b) });
-        }
-        // SAFETY: the caller's values are valid.
-        match unsafe { (model_value(a), model_value(b)) } {
-            (Some((tag, left)), Some((_, right))) => {
-                if restriction_holds(tag, left.clone(), RELOP_LT, right.clone()) {
-                    -1
-                } else if restriction_holds(tag, left, RELOP_EQ, right) {
-                    0
-                } else {
-                    1
-                }
-            }
-            // SAFETY: both values are readable.
-            _ => sign(unsafe { plain_order(a, b) }),
+            (true, true) => 0,
+            (true, false) => -1,
+            (false, true) => 1,
+            // SAFETY: the caller's values are valid (at any alignment).
+            (false, false) => unsafe {
+                prop_compare::order(
+                    &lpSPropValueA.read_unaligned(),
+                    &lpSPropValueB.read_unaligned(),
+                ) as LONG
+            },
         }
     })
 }
@@ -1216,32 +476,18 @@ pub unsafe extern "system" fn FPropContainsProp(
     lpSPropValueSrc: *mut SPropValue,
     ulFuzzyLevel: ULONG,
 ) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpSPropValueDst.is_null() || lpSPropValueSrc.is_null() {
             return 0;
         }
-        // SAFETY: the caller's values are valid.
-        let (dst, src) = unsafe { (&*lpSPropValueDst, &*lpSPropValueSrc) };
-        let ty = prop_type(dst.ulPropTag);
-        if ty != prop_type(src.ulPropTag) || !matches!(ty, PT_STRING8 | PT_UNICODE | PT_BINARY) {
-            return 0;
-        }
-        // SAFETY: the caller's values are valid.
-        let (Some((tag, haystack)), Some((_, needle))) =
-            (unsafe { model_value(dst) }, unsafe { model_value(src) })
-        else {
-            return 0;
-        };
-        let row = TableRow {
-            key: 0,
-            props: vec![(tag, haystack)],
-        };
-        let r = Restriction::Content {
-            fuzzy: ulFuzzyLevel,
-            tag,
-            value: needle,
-        };
-        BOOL::from(r.matches(&row, COMPARE_CODEPAGE))
+        // SAFETY: the caller's values are valid (at any alignment).
+        BOOL::from(unsafe {
+            prop_compare::contains(
+                &lpSPropValueDst.read_unaligned(),
+                &lpSPropValueSrc.read_unaligned(),
+                ulFuzzyLevel,
+            )
+        })
     })
 }
 
@@ -1252,42 +498,14 @@ pub unsafe extern "system" fn FEqualNames(
     lpName1: *mut MAPINAMEID,
     lpName2: *mut MAPINAMEID,
 ) -> BOOL {
-    guarded(0, || {
+    guard(0, || {
         if lpName1.is_null() || lpName2.is_null() {
             return 0;
         }
-        // SAFETY: the caller's names are valid MAPINAMEIDs.
-        let (a, b) = unsafe { (&*lpName1, &*lpName2) };
-        // SAFETY: non-NULL GUID pointers of valid names are readable.
-        let same_guid = match (a.lpguid.is_null(), b.lpguid.is_null()) {
-            (true, true) => true,
-            (false, false) => unsafe { *a.lpguid == *b.lpguid },
-            _ => false,
-        };
-        if !same_guid || a.ulKind != b.ulKind {
-            return 0;
-        }
-        // SAFETY: the kind selects the union member; string names are terminated UTF-16.
-        let same = unsafe {
-            match a.ulKind {
-                MNID_ID => a.Kind.lID == b.Kind.lID,
-                MNID_STRING => {
-                    let (x, y) = (a.Kind.lpwstrName, b.Kind.lpwstrName);
-                    match (x.is_null(), y.is_null()) {
-                        (true, true) => true,
-                        (false, false) => {
-                            let (lx, ly) = (str_len(x as *const u16), str_len(y as *const u16));
-                            lx == ly
-                                && std::slice::from_raw_parts(x, lx)
-                                    == std::slice::from_raw_parts(y, ly)
-                        }
-                        _ => false,
-                    }
-                }
-                _ => false,
-            }
-        };
-        BOOL::from(same)
+        // SAFETY: the caller's names are valid MAPINAMEIDs (at any alignment).
+        BOOL::from(unsafe {
+            prop_compare::same_name(&lpName1.read_unaligned(), &lpName2.read_unaligned())
+        })
     })
 }
 
@@ -1296,7 +514,7 @@ pub unsafe extern "system" fn FEqualNames(
 /// `lpUnk->AddRef()`, or 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlAddRef(lpUnk: *mut c_void) -> ULONG {
-    guard(|| {
+    guard(0, || {
         let unk = lpUnk as *mut IUnknown;
         if unk.is_null() {
             return 0;
@@ -1309,7 +527,7 @@ pub unsafe extern "system" fn UlAddRef(lpUnk: *mut c_void) -> ULONG {
 /// `lpUnk->Release()`, or 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlRelease(lpUnk: *mut c_void) -> ULONG {
-    guard(|| {
+    guard(0, || {
         let unk = lpUnk as *mut IUnknown;
         if unk.is_null() {
             return 0;

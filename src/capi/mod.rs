@@ -5,7 +5,6 @@
 
 pub mod attach;
 pub mod convindex;
-pub mod copy;
 pub mod filestream;
 pub mod filetime;
 pub mod guids;
@@ -25,12 +24,6 @@ pub mod validate;
 
 use crate::com::types::{ULONG, WCHAR};
 use crate::error::{Error, ErrorKind, Result};
-
-/// Runs a body that returns a plain value (`BOOL`, `LONG`, a pointer) with `fallback` if it
-/// panics (`guard` would give a `BOOL` function `MAPI_E_CALL_FAILED`, which reads TRUE).
-pub(crate) fn guarded<R>(fallback: R, body: impl FnOnce() -> R) -> R {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(fallback)
-}
 
 /// An out-parameter the caller gave us, checked once for NULL.
 pub(crate) struct OutParam<T>(std::ptr::NonNull<T>);

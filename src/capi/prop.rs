@@ -4,6 +4,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::{OutParam, clear_out, invalid, out_ptr, unknown_flags};
+use crate::com::copy_to::{self, Select};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
 use crate::com::marshal;
@@ -299,24 +300,31 @@ pub unsafe extern "system" fn delete_props<T: PropObject>(
     })
 }
 
+/// The arguments `CopyTo` and `CopyProps` share: `lpInterface`, `lpDestObj`, `ulFlags`,
+/// `lpProgress`.
+struct Target(*const IID, *mut c_void, ULONG, *mut c_void);
+
 /// Runs a `CopyTo`/`CopyProps` of `obj`, writing the problem array on success.
 ///
 /// # Safety
-/// `dest` NULL or a live COM object; `problems` NULL or the caller's out-parameter.
-#[allow(clippy::too_many_arguments)]
+/// The IID NULL or valid; the destination NULL or a live COM object; the progress object
+/// NULL or a live `IMAPIProgress`; `problems` NULL or the caller's out-parameter.
 unsafe fn run_copy<T: PropObject>(
     obj: &ComObject<T>,
     excluded_iids: Vec<IID>,
-    iid: *const IID,
-    dest: *mut c_void,
-    flags: ULONG,
-    select: super::copy::Select,
+    select: Select,
+    to: Target,
     problems: *mut *mut SPropProblemArray,
 ) -> Result<HRESULT> {
     let m = &obj.inner;
-    let req = super::copy::Request {
+    let Target(iid, dest, flags, progress) = to;
+    let req = copy_to::Request {
         src: obj.as_ptr(),
-        message: T::IIDS.contains(&IID_IMessage),
+        kind: if T::IIDS.contains(&IID_IMessage) {
+            copy_to::Kind::Message
+        } else {
+            copy_to::Kind::Attachment
+        },
         alloc: *m.alloc(),
         unicode: m.file().is_unicode(m.node()),
         excluded_iids,
@@ -325,21 +333,17 @@ unsafe fn run_copy<T: PropObject>(
         dest,
         flags,
         select,
+        progress,
     };
     // SAFETY: forwarded from the caller.
-    match unsafe { super::copy::run(req) } {
-        Ok(found) => {
-            if problems.is_null() {
-                m.alloc().free(found.cast());
-            } else {
-                // SAFETY: `problems` is the caller's out-parameter.
-                unsafe { *problems = found };
-            }
-            Ok(S_OK)
-        }
-        // A destination's own failure is passed through as it came.
-        Err((hr, _)) => Ok(hr),
+    let found = unsafe { copy_to::run(req) }?;
+    if problems.is_null() {
+        m.alloc().free(found.cast());
+    } else {
+        // SAFETY: `problems` is the caller's out-parameter.
+        unsafe { *problems = found };
     }
+    Ok(S_OK)
 }
 
 /// The property ids of a caller's exclude or include list (`PR_NULL` is refused).
@@ -368,7 +372,7 @@ pub unsafe extern "system" fn copy_to<T: PropObject>(
     rgiid: *const IID,
     exclude: *mut SPropTagArray,
     _ui: usize,
-    _progress: *mut c_void,
+    progress: *mut c_void,
     iid: *const IID,
     dest: *mut c_void,
     flags: ULONG,
@@ -388,9 +392,9 @@ pub unsafe extern "system" fn copy_to<T: PropObject>(
         };
         // SAFETY: `exclude` is NULL or the caller's tag array.
         let ids = unsafe { id_set(exclude) }?.unwrap_or_default();
-        let select = super::copy::Select::Exclude(ids);
+        let to = Target(iid, dest, flags, progress);
         // SAFETY: forwarded from the caller.
-        unsafe { run_copy(obj, excluded_iids, iid, dest, flags, select, problems) }
+        unsafe { run_copy(obj, excluded_iids, Select::Exclude(ids), to, problems) }
     })
 }
 
@@ -399,7 +403,7 @@ pub unsafe extern "system" fn copy_props<T: PropObject>(
     this: *mut c_void,
     include: *mut SPropTagArray,
     _ui: usize,
-    _progress: *mut c_void,
+    progress: *mut c_void,
     iid: *const IID,
     dest: *mut c_void,
     flags: ULONG,
@@ -411,9 +415,9 @@ pub unsafe extern "system" fn copy_props<T: PropObject>(
         // SAFETY: `include` is NULL or the caller's tag array.
         let ids = unsafe { id_set(include) }?
             .ok_or_else(|| invalid("CopyProps needs a property list"))?;
-        let select = super::copy::Select::Include(ids);
+        let to = Target(iid, dest, flags, progress);
         // SAFETY: forwarded from the caller.
-        unsafe { run_copy(obj, Vec::new(), iid, dest, flags, select, problems) }
+        unsafe { run_copy(obj, Vec::new(), Select::Include(ids), to, problems) }
     })
 }
 

@@ -31,7 +31,7 @@ pub unsafe extern "system" fn OpenIMsgSession(
     ulFlags: ULONG,
     lppMsgSess: *mut *mut _MSGSESS,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppMsgSess` is NULL or writable.
         if !unsafe { clear_out(lppMsgSess) } || lpMalloc.is_null() {
             return MAPI_E_INVALID_PARAMETER;
@@ -51,7 +51,7 @@ pub unsafe extern "system" fn OpenIMsgSession(
 /// unknown and already closed sessions are ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn CloseIMsgSession(lpMsgSess: *mut _MSGSESS) {
-    guard(|| session::close(lpMsgSess.cast()))
+    guard((), || session::close(lpMsgSess.cast()))
 }
 
 /// Builds an `IMessage` on `lpStg`. See README "API conventions".
@@ -88,7 +88,7 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
 ) -> SCODE {
     // The OLE allocator is not needed: storage work uses the storage's own allocator.
     let _ = lpMalloc;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppMsg` is NULL or writable.
         if !unsafe { clear_out(lppMsg) } || lpStg.is_null() {
             return MAPI_E_INVALID_PARAMETER;
@@ -204,7 +204,7 @@ pub unsafe extern "system" fn GetAttribIMsgOnIStg(
     lpPropTagArray: *mut SPropTagArray,
     lppPropAttrArray: *mut *mut SPropAttrArray,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppPropAttrArray` is NULL or writable; the tag array is valid or NULL.
         let (out, tags) = unsafe { (out_ptr(lppPropAttrArray), marshal::tags_in(lpPropTagArray)) };
         let (Some(out), Ok(Some(tags))) = (out, tags) else {
@@ -235,7 +235,7 @@ pub unsafe extern "system" fn SetAttribIMsgOnIStg(
     lpPropAttrs: *mut SPropAttrArray,
     lppPropProblems: *mut *mut SPropProblemArray,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `lppPropProblems` is NULL or writable; the arrays are valid or NULL and
         // have the same layout.
         let (out, tags, attrs) = unsafe {

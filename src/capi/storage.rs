@@ -20,9 +20,11 @@ use crate::com::vtbl::IStorage;
 use crate::com::vtbl::{IEnumSTATSTGVtbl, IStorageVtbl, This};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::copy::Exclusions;
+#[cfg(not(windows))]
+use crate::storage::Version;
 #[cfg(not(windows))]
 use crate::storage::docfile;
+use crate::storage::element_copy::Exclusions;
 use crate::storage::{ElementKind, ElementStat, Storage};
 
 static STORAGE_VTBL: IStorageVtbl = IStorageVtbl {
@@ -280,7 +282,7 @@ unsafe extern "system" fn copy_to(
         }
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
+        crate::storage::element_copy::copy_to(obj.inner.storage.as_ref(), dest.as_ref(), &exclude)?;
         Ok(S_OK)
     })
 }
@@ -311,7 +313,7 @@ unsafe extern "system" fn move_element_to(
         };
         // SAFETY: `dest` is NULL or a live IStorage.
         let dest = unsafe { dest_storage(dest)? };
-        crate::storage::copy::move_element(
+        crate::storage::element_copy::move_element(
             obj.inner.storage.as_ref(),
             &name,
             dest.as_ref(),
@@ -536,7 +538,7 @@ pub unsafe extern "system" fn StgCreateDocfile(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -545,7 +547,7 @@ pub unsafe extern "system" fn StgCreateDocfile(
             return STG_E_INVALIDPARAMETER;
         }
         // SAFETY: a non-NULL name is a terminated string.
-        match unsafe { create_docfile(pwcsName, grfMode, cfb::Version::V3) } {
+        match unsafe { create_docfile(pwcsName, grfMode, Version::V3) } {
             Ok(storage) => {
                 let hr = created_scode(&storage);
                 out.set(new_storage(storage).cast());
@@ -575,7 +577,7 @@ fn created_scode(storage: &docfile::DocStorage) -> HRESULT {
 unsafe fn create_docfile(
     name: *const WCHAR,
     mode: DWORD,
-    version: cfb::Version,
+    version: Version,
 ) -> std::result::Result<Arc<docfile::DocStorage>, HRESULT> {
     let path = if name.is_null() {
         let file = tempfile::Builder::new()
@@ -613,7 +615,7 @@ unsafe fn storage_ex_args(
     options: *const STGOPTIONS,
     riid: REFIID,
     creating: bool,
-) -> std::result::Result<Option<cfb::Version>, HRESULT> {
+) -> std::result::Result<Option<Version>, HRESULT> {
     // SAFETY: `riid` is NULL or valid.
     let iid = unsafe { riid.as_ref() }.ok_or(STG_E_INVALIDPOINTER)?;
     match stgfmt {
@@ -638,8 +640,8 @@ unsafe fn storage_ex_args(
             return Err(STG_E_INVALIDPARAMETER);
         }
         match sector {
-            512 => Some(cfb::Version::V3),
-            4096 => Some(cfb::Version::V4),
+            512 => Some(Version::V3),
+            4096 => Some(Version::V4),
             _ => return Err(STG_E_INVALIDPARAMETER),
         }
     };
@@ -668,14 +670,14 @@ pub unsafe extern "system" fn StgCreateStorageEx(
 ) -> HRESULT {
     // Files get the process's default permissions.
     let _ = pSecurityDescriptor;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppObjectOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
             return STG_E_INVALIDPOINTER;
         };
         // SAFETY: the options and the IID are NULL or the caller's valid structures.
         let version = match unsafe { storage_ex_args(stgfmt, grfAttrs, pStgOptions, riid, true) } {
-            Ok(v) => v.unwrap_or(cfb::Version::V3),
+            Ok(v) => v.unwrap_or(Version::V3),
             Err(hr) => return hr,
         };
         // SAFETY: a non-NULL name is a terminated string.
@@ -707,7 +709,7 @@ pub unsafe extern "system" fn StgOpenStorageEx(
 ) -> HRESULT {
     // Files get the process's default permissions.
     let _ = pSecurityDescriptor;
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppObjectOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppObjectOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -744,7 +746,7 @@ pub unsafe extern "system" fn StgOpenStorage(
     reserved: DWORD,
     ppstgOpen: *mut *mut IStorage,
 ) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: `ppstgOpen` is NULL or writable.
         let Some(out) = (unsafe { out_ptr(ppstgOpen) }) else {
             return STG_E_INVALIDPOINTER;
@@ -769,7 +771,7 @@ pub unsafe extern "system" fn StgOpenStorage(
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn StgIsStorageFile(pwcsName: *const WCHAR) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         // SAFETY: a non-NULL name is a terminated string.
         let name = match unsafe { wide_str(pwcsName) } {
             Ok(n) => n,
@@ -787,7 +789,7 @@ pub unsafe extern "system" fn StgIsStorageFile(pwcsName: *const WCHAR) -> HRESUL
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn WriteClassStg(pStg: *mut IStorage, rclsid: REFCLSID) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if pStg.is_null() || rclsid.is_null() {
             return E_INVALIDARG;
         }
@@ -802,7 +804,7 @@ pub unsafe extern "system" fn WriteClassStg(pStg: *mut IStorage, rclsid: REFCLSI
 #[cfg(not(windows))]
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn ReadClassStg(pStg: *mut IStorage, pclsid: *mut CLSID) -> HRESULT {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if pStg.is_null() || pclsid.is_null() {
             return E_INVALIDARG;
         }

@@ -594,7 +594,8 @@ pub(super) mod tests {
         fn new(kind: TableKind, unicode: bool) -> Fixture {
             let dir = tempfile::tempdir().unwrap();
             let mode = STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_CREATE;
-            let stg = create_file(&dir.path().join("t.msg"), mode, cfb::Version::V3).unwrap();
+            let stg =
+                create_file(&dir.path().join("t.msg"), mode, crate::storage::Version::V3).unwrap();
             let (file, node) = MsgFile::open(stg, true, false).unwrap();
             let keep: KeepAlive = Arc::new(());
             let table = new_table(keep, file.clone(), node, kind, Allocators::ours(), unicode);

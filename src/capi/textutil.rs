@@ -37,7 +37,7 @@ unsafe fn store(dst: *mut u8, bytes: &[u8]) {
 /// writes nothing, a NULL `pb` an empty string.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn HexFromBin(pb: *mut BYTE, cb: c_int, sz: *mut c_char) {
-    guard(|| {
+    guard((), || {
         if sz.is_null() {
             return;
         }
@@ -60,7 +60,7 @@ pub unsafe extern "system" fn HexFromBin(pb: *mut BYTE, cb: c_int, sz: *mut c_ch
 /// pointer is NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBinFromHex(sz: *mut c_char, pb: *mut BYTE) -> BOOL {
-    super::guarded(0, || {
+    guard(0, || {
         if sz.is_null() || pb.is_null() {
             return 0;
         }
@@ -86,7 +86,7 @@ pub unsafe extern "system" fn ScBinFromHexBounded(
     pb: *mut BYTE,
     cb: ULONG,
 ) -> SCODE {
-    guard(|| {
+    guard(MAPI_E_CALL_FAILED, || {
         if sz.is_null() || (pb.is_null() && cb > 0) {
             return MAPI_E_INVALID_PARAMETER;
         }
@@ -109,7 +109,7 @@ pub unsafe extern "system" fn ScBinFromHexBounded(
 /// not start with one, or for NULL. More than eight digits keep the last eight's value.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UlFromSzHex(lpsz: *const c_char) -> ULONG {
-    guard(|| {
+    guard(0, || {
         if lpsz.is_null() {
             return 0;
         }
@@ -122,7 +122,7 @@ pub unsafe extern "system" fn UlFromSzHex(lpsz: *const c_char) -> ULONG {
 /// one, or for NULL. The arithmetic is 32-bit unsigned and wraps.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn UFromSz(lpsz: *const c_char) -> UINT {
-    guard(|| {
+    guard(0, || {
         if lpsz.is_null() {
             return 0;
         }
@@ -167,7 +167,9 @@ unsafe fn find_char(
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SzFindCh(lpsz: *const c_char, ch: u16) -> *mut c_char {
     // SAFETY: `lpsz` is NULL or the caller's terminated string.
-    guard(|| unsafe { find_char(lpsz, ch, |hits| hits.next()) })
+    guard(std::ptr::null_mut(), || unsafe {
+        find_char(lpsz, ch, |hits| hits.next())
+    })
 }
 
 /// The last occurrence of `ch` in `lpsz` (`strrchr`); NULL when it does not occur or
@@ -175,7 +177,9 @@ pub unsafe extern "system" fn SzFindCh(lpsz: *const c_char, ch: u16) -> *mut c_c
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SzFindLastCh(lpsz: *const c_char, ch: u16) -> *mut c_char {
     // SAFETY: `lpsz` is NULL or the caller's terminated string.
-    guard(|| unsafe { find_char(lpsz, ch, |hits| hits.last()) })
+    guard(std::ptr::null_mut(), || unsafe {
+        find_char(lpsz, ch, |hits| hits.last())
+    })
 }
 
 /// The first occurrence of `lpszKey` in `lpsz` (`strstr`): exact match, case-sensitive.
@@ -183,7 +187,7 @@ pub unsafe extern "system" fn SzFindLastCh(lpsz: *const c_char, ch: u16) -> *mut
 /// NULL; an empty key is found at the start.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SzFindSz(lpsz: *const c_char, lpszKey: *const c_char) -> *mut c_char {
-    guard(|| {
+    guard(std::ptr::null_mut(), || {
         if lpsz.is_null() || lpszKey.is_null() {
             return std::ptr::null_mut();
         }
@@ -204,7 +208,7 @@ pub unsafe extern "system" fn SzFindSz(lpsz: *const c_char, lpszKey: *const c_ch
 /// NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SwapPword(lpwSource: *mut u16, cWords: ULONG) {
-    guard(|| {
+    guard((), || {
         if lpwSource.is_null() {
             return;
         }
@@ -222,7 +226,7 @@ pub unsafe extern "system" fn SwapPword(lpwSource: *mut u16, cWords: ULONG) {
 /// place (0xFFFF0001 becomes 0x0100FFFF). NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SwapPlong(lpulSource: *mut ULONG, cLongs: ULONG) {
-    guard(|| {
+    guard((), || {
         if lpulSource.is_null() {
             return;
         }

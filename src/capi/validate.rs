@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use super::guarded;
+use crate::com::object::guard;
 use crate::com::types::*;
 use crate::com::validate;
 
@@ -21,28 +21,28 @@ fn verdict<T: From<u8>>(bad: bool) -> T {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadProp(lpprop: *mut SPropValue) -> ULONG {
     // SAFETY: `lpprop` is NULL or the caller's value.
-    guarded(1, || verdict(unsafe { validate::bad_prop(lpprop) }))
+    guard(1, || verdict(unsafe { validate::bad_prop(lpprop) }))
 }
 
 /// Whether a property tag is invalid: a type MAPI does not define (`MV_INSTANCE` only on a
 /// multi-valued type), or the identifier 0xFFFF.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadPropTag(ulPropTag: ULONG) -> ULONG {
-    guarded(1, || verdict(validate::bad_prop_tag(ulPropTag)))
+    guard(1, || verdict(validate::bad_prop_tag(ulPropTag)))
 }
 
 /// Whether a row is invalid: NULL, values missing for its count, or a bad value.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadRow(lprow: *mut SRow) -> ULONG {
     // SAFETY: `lprow` is NULL or the caller's row.
-    guarded(1, || verdict(unsafe { validate::bad_row(lprow) }))
+    guard(1, || verdict(unsafe { validate::bad_row(lprow) }))
 }
 
 /// Whether a row set is invalid: NULL, or any of its rows bad.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadRowSet(lpRowSet: *mut SRowSet) -> BOOL {
     // SAFETY: `lpRowSet` is NULL or the caller's row set.
-    guarded(1, || verdict(unsafe { validate::bad_row_set(lpRowSet) }))
+    guard(1, || verdict(unsafe { validate::bad_row_set(lpRowSet) }))
 }
 
 /// Whether a column set is invalid: NULL, a bad tag, or a `PT_ERROR` column (`PT_NULL`
@@ -50,7 +50,7 @@ pub unsafe extern "system" fn FBadRowSet(lpRowSet: *mut SRowSet) -> BOOL {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadColumnSet(lpptaCols: *mut SPropTagArray) -> ULONG {
     // SAFETY: `lpptaCols` is NULL or the caller's tag array.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_column_set(lpptaCols) })
     })
 }
@@ -60,7 +60,7 @@ pub unsafe extern "system" fn FBadColumnSet(lpptaCols: *mut SPropTagArray) -> UL
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadSortOrderSet(lpsos: *mut SSortOrderSet) -> ULONG {
     // SAFETY: `lpsos` is NULL or the caller's sort order set.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_sort_order_set(lpsos) })
     })
 }
@@ -71,7 +71,7 @@ pub unsafe extern "system" fn FBadSortOrderSet(lpsos: *mut SSortOrderSet) -> ULO
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadRestriction(lpres: *mut SRestriction) -> ULONG {
     // SAFETY: `lpres` is NULL or the caller's restriction.
-    guarded(1, || verdict(unsafe { validate::bad_restriction(lpres) }))
+    guard(1, || verdict(unsafe { validate::bad_restriction(lpres) }))
 }
 
 /// Whether an entry list is invalid: NULL, or an entry identifier NULL or shorter than its
@@ -79,7 +79,7 @@ pub unsafe extern "system" fn FBadRestriction(lpres: *mut SRestriction) -> ULONG
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadEntryList(lpEntryList: *mut ENTRYLIST) -> BOOL {
     // SAFETY: `lpEntryList` is NULL or the caller's entry list.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_entry_list(lpEntryList) })
     })
 }
@@ -89,7 +89,7 @@ pub unsafe extern "system" fn FBadEntryList(lpEntryList: *mut ENTRYLIST) -> BOOL
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadRglpszA(lppszA: *mut *mut c_char, cStrings: ULONG) -> BOOL {
     // SAFETY: `lppszA` is NULL or the caller's array of `cStrings` pointers.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_strings_a(lppszA.cast(), cStrings) })
     })
 }
@@ -99,7 +99,7 @@ pub unsafe extern "system" fn FBadRglpszA(lppszA: *mut *mut c_char, cStrings: UL
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn FBadRglpszW(lppszW: *mut *mut WCHAR, cStrings: ULONG) -> BOOL {
     // SAFETY: `lppszW` is NULL or the caller's array of `cStrings` pointers.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_strings(lppszW.cast::<*const WCHAR>(), cStrings) })
     })
 }
@@ -112,7 +112,7 @@ pub unsafe extern "system" fn FBadRglpNameID(
     cNames: ULONG,
 ) -> BOOL {
     // SAFETY: `lppNameId` is NULL or the caller's array of `cNames` pointers.
-    guarded(1, || {
+    guard(1, || {
         verdict(unsafe { validate::bad_name_ids(lppNameId.cast(), cNames) })
     })
 }

@@ -3,9 +3,17 @@
 //! real files show (`spec/msg-format.md` §14).
 #![forbid(unsafe_code)]
 
+pub mod compressed_rtf;
 pub mod convindex;
 pub mod hex;
 pub mod nameid;
+pub mod rtf_encap;
+pub mod rtf_sync;
+pub mod tnef;
+mod tnef_formats;
+pub mod tnef_legacy;
+pub mod tnef_props;
+pub mod tnef_write;
 pub mod values;
 
 use crate::consts::*;

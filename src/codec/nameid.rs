@@ -61,31 +61,10 @@ pub fn bucket_of_stream(name: &str) -> Option<u32> {
         .then_some(sid)
 }
 
-/// The CRC-32 of [MS-OXRTFCP] that the buckets use: the reflected table of polynomial
-/// 0xEDB88320, but initial value 0 and no final XOR (unlike zlib's `crc32`).
+/// The CRC-32 of [MS-OXRTFCP] that the buckets use (initial value 0, no final XOR, unlike
+/// zlib's `crc32`): the compressed-RTF codec's.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut t = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    (c >> 1) ^ 0xEDB8_8320
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            t[i] = c;
-            i += 1;
-        }
-        t
-    };
-    bytes.iter().fold(0u32, |crc, &b| {
-        TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8)
-    })
+    super::compressed_rtf::crc32(0, bytes)
 }
 
 fn utf16le(s: &[u16]) -> Vec<u8> {

@@ -627,7 +627,7 @@ mod tests {
         let ours = docfile::create_file(
             &dir.path().join("f.msg"),
             RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
+            crate::storage::Version::V3,
         )
         .unwrap();
         // SAFETY: `new_storage` returns a new IStorage with one reference, ours to take.

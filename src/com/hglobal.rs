@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use crate::consts::{GMEM_MOVEABLE, GMEM_ZEROINIT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::blob::ReadAt;
-use crate::storage::lockbytes::{Image, LockBytes};
+use crate::storage::byte_arrays::{Image, LockBytes};
 
 struct Block {
     /// The memory (`malloc`), never NULL: a zero-size block holds one byte.

@@ -9,7 +9,7 @@ use super::types::*;
 use super::vtbl::ILockBytesVtbl;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::lockbytes::LockBytes;
+use crate::storage::byte_arrays::LockBytes;
 
 /// An `ILockBytes` we hand out (`CreateILockBytesOnHGlobal`).
 pub struct LockBytesShell {

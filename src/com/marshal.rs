@@ -37,17 +37,37 @@ pub unsafe fn tags_in(tags: *const SPropTagArray) -> Result<Option<Vec<u32>>> {
     }
 }
 
-/// Length of a NUL-terminated string of `T` units.
+/// Length in units, without the terminator, of a NUL-terminated string of `T` units at any
+/// alignment (values packed by `ScCopyProps` sit at any address).
 ///
 /// # Safety
 /// `p` must point to a NUL-terminated string.
-unsafe fn c_len<T: Copy + Default + PartialEq>(p: *const T) -> usize {
+pub(crate) unsafe fn c_len<T: Copy + Default + PartialEq>(p: *const T) -> usize {
     let mut n = 0;
     // SAFETY: the string is terminated, so every read up to the terminator is valid.
-    while unsafe { *p.add(n) } != T::default() {
+    while unsafe { p.add(n).read_unaligned() } != T::default() {
         n += 1;
     }
     n
+}
+
+/// `n` elements at `p`, at any alignment.
+///
+/// # Safety
+/// `p` must be readable for `n` elements.
+unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
+    let mut out = Vec::<T>::with_capacity(n);
+    // SAFETY: `out` has room for `n` elements, copied bytewise (so `p` needs no alignment);
+    // every `T` here is plain data, valid for any bytes the caller's memory holds.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            p as *const u8,
+            out.as_mut_ptr() as *mut u8,
+            n * size_of::<T>(),
+        );
+        out.set_len(n);
+    }
+    out
 }
 
 /// # Safety
@@ -57,7 +77,7 @@ pub unsafe fn string8_in(p: *const c_char) -> Result<Vec<u8>> {
         return Err(bad("NULL string pointer in a property value"));
     }
     // SAFETY: forwarded from the caller.
-    unsafe { Ok(std::slice::from_raw_parts(p as *const u8, c_len(p as *const u8)).to_vec()) }
+    unsafe { Ok(read_array(p as *const u8, c_len(p as *const u8))) }
 }
 
 /// # Safety
@@ -67,11 +87,11 @@ pub unsafe fn unicode_in(p: *const WCHAR) -> Result<Vec<u16>> {
         return Err(bad("NULL string pointer in a property value"));
     }
     // SAFETY: forwarded from the caller.
-    unsafe { Ok(std::slice::from_raw_parts(p, c_len(p)).to_vec()) }
+    unsafe { Ok(read_array(p, c_len(p))) }
 }
 
 /// # Safety
-/// A non-NULL `p` must point to `n` readable elements.
+/// A non-NULL `p` must point to `n` readable elements (at any alignment).
 unsafe fn slice_in<T: Copy>(p: *const T, n: ULONG) -> Result<Vec<T>> {
     if n == 0 {
         return Ok(Vec::new());
@@ -82,7 +102,7 @@ unsafe fn slice_in<T: Copy>(p: *const T, n: ULONG) -> Result<Vec<T>> {
         ));
     }
     // SAFETY: forwarded from the caller.
-    unsafe { Ok(std::slice::from_raw_parts(p, n as usize).to_vec()) }
+    unsafe { Ok(read_array(p, n as usize)) }
 }
 
 /// # Safety
@@ -95,7 +115,7 @@ unsafe fn binary_in(b: &SBinary) -> Result<Vec<u8>> {
 /// Reads one caller `SPropValue` as the model's owned value.
 ///
 /// # Safety
-/// Every pointer inside the value that its type uses must be valid.
+/// Every pointer inside the value that its type uses must be valid (at any alignment).
 pub unsafe fn value_in(p: &SPropValue) -> Result<PropValue> {
     let v = &p.Value;
     // SAFETY: each arm reads the union member the tag's type selects; pointers inside are
@@ -119,7 +139,7 @@ pub unsafe fn value_in(p: &SPropValue) -> Result<PropValue> {
                 if v.lpguid.is_null() {
                     return Err(bad("NULL GUID pointer in a PT_CLSID value"));
                 }
-                PropValue::Clsid((*v.lpguid).to_bytes())
+                PropValue::Clsid(v.lpguid.read_unaligned().to_bytes())
             }
             PT_BINARY => PropValue::Binary(binary_in(&v.bin)?),
             PT_OBJECT => PropValue::Object,
@@ -403,15 +423,31 @@ pub fn attrs_out(alloc: &Allocators, attrs: &[u32]) -> Result<*mut SPropAttrArra
 
 /// A problem array, or NULL when there is no problem.
 pub fn problems_out(alloc: &Allocators, problems: &[Problem]) -> Result<*mut SPropProblemArray> {
+    let raw: Vec<SPropProblem> = problems
+        .iter()
+        .map(|p| SPropProblem {
+            ulIndex: p.index,
+            ulPropTag: p.tag,
+            scode: scode_of(p.kind),
+        })
+        .collect();
+    problem_array_out(alloc, &raw)
+}
+
+/// A problem array of SCODEs as they came (from another object), or NULL when empty.
+pub fn problem_array_out(
+    alloc: &Allocators,
+    problems: &[SPropProblem],
+) -> Result<*mut SPropProblemArray> {
     if problems.is_empty() {
         return Ok(std::ptr::null_mut());
     }
     let mut fixed = Vec::with_capacity(4 + 12 * problems.len());
     fixed.extend_from_slice(&(problems.len() as u32).to_ne_bytes());
     for p in problems {
-        fixed.extend_from_slice(&p.index.to_ne_bytes());
-        fixed.extend_from_slice(&p.tag.to_ne_bytes());
-        fixed.extend_from_slice(&scode_of(p.kind).to_ne_bytes());
+        fixed.extend_from_slice(&p.ulIndex.to_ne_bytes());
+        fixed.extend_from_slice(&p.ulPropTag.to_ne_bytes());
+        fixed.extend_from_slice(&p.scode.to_ne_bytes());
     }
     Ok(build(alloc, &fixed, Heap::default())?.cast())
 }

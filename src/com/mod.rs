@@ -1,7 +1,11 @@
 //! COM machinery: object shells and their reference counts, `QueryInterface`, handles on
 //! objects callers give us, the session registry, MAPI memory and the copying of values
-//! into and out of the caller's C structures.
+//! into and out of the caller's C structures, and the engines that drive other objects
+//! through their vtables (`CopyTo`/`CopyProps`, with a caller's progress object).
 
+mod copy_children;
+pub mod copy_to;
+mod copy_values;
 pub mod foreign;
 pub mod foreign_storage;
 pub mod guids;
@@ -13,6 +17,10 @@ pub mod mapimem;
 pub mod marshal;
 pub mod names;
 pub mod object;
+pub mod packed_props;
+pub mod progress;
+pub mod prop_compare;
+pub mod prop_helpers;
 pub mod scode;
 pub mod session;
 pub mod shells;

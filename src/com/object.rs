@@ -116,7 +116,10 @@ impl<T: Class> ComObject<T> {
     }
 }
 
-/// What an entry point returns when it cannot run its body.
+/// What a vtable slot returns when it cannot run its body. Slots return `HRESULT`, `ULONG`
+/// (`AddRef`, `Release`) or nothing, so the type says what C expects; a slot returning a
+/// `BOOL` or an `int` (also `i32`) must not go through [`method`]. Exported functions name
+/// their fallback at the call instead (see [`guard`]).
 pub trait Fallback {
     /// `this` was NULL or not one of our objects of the expected class.
     fn invalid_this() -> Self;
@@ -147,27 +150,18 @@ impl Fallback for () {
     fn broken() -> Self {}
 }
 
-impl<T> Fallback for *mut T {
-    fn invalid_this() -> Self {
-        std::ptr::null_mut()
-    }
-    fn broken() -> Self {
-        std::ptr::null_mut()
-    }
-}
-
-impl Fallback for usize {
-    fn invalid_this() -> Self {
-        0
-    }
-    fn broken() -> Self {
-        0
-    }
-}
-
-/// Runs a panic-guarded function body with no object (exported functions).
-pub fn guard<R: Fallback>(body: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| R::broken())
+/// The one panic guard: runs `body`, and if it panics returns `fallback` (DESIGN decision
+/// 7). Every exported function names its fallback, because `HRESULT`, `SCODE`, `BOOL` and
+/// `LONG` are all `i32` and the type cannot tell them apart: an `HRESULT` function gives
+/// `MAPI_E_CALL_FAILED`, a `BOOL` one FALSE (0), a pointer one NULL. Vtable slots come
+/// through here too, from [`method`].
+pub fn guard<R>(fallback: R, body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        tests::panic_if_asked();
+        body()
+    }))
+    .unwrap_or(fallback)
 }
 
 /// Runs a vtable slot: checks `this`, refuses a broken object, catches panics (marking
@@ -186,9 +180,9 @@ pub unsafe fn method<T: Class, R: Fallback>(
     if obj.broken.load(Ordering::Acquire) {
         return R::broken();
     }
-    match catch_unwind(AssertUnwindSafe(|| body(obj))) {
-        Ok(r) => r,
-        Err(_) => {
+    match guard(None, || Some(body(obj))) {
+        Some(r) => r,
+        None => {
             obj.broken.store(true, Ordering::Release);
             *obj.last_error.lock() = Some((
                 MAPI_E_CALL_FAILED,
@@ -268,7 +262,7 @@ pub unsafe extern "system" fn add_ref<T: Class>(this: *mut c_void) -> ULONG {
 /// Called by C through a vtable with the object's own interface pointer.
 pub unsafe extern "system" fn release<T: Class>(this: *mut c_void) -> ULONG {
     // Release must work on a broken object too, so it does not go through `method`.
-    guard(|| {
+    guard(0, || {
         // SAFETY: `this` comes from C as the object's own interface pointer.
         let Some(obj) = (unsafe { ComObject::<T>::this_as(this) }) else {
             return 0;
@@ -279,4 +273,38 @@ pub unsafe extern "system" fn release<T: Class>(this: *mut c_void) -> ULONG {
         drop(arc);
         left as ULONG
     })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        static PANIC_NEXT: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Makes the next guarded body on this thread panic before it runs, so a test can see
+    /// what an export answers when its body fails.
+    pub(crate) fn panic_next_guard() {
+        PANIC_NEXT.with(|p| p.set(true));
+    }
+
+    pub(super) fn panic_if_asked() {
+        if PANIC_NEXT.with(|p| p.replace(false)) {
+            panic!("panic injected by a test");
+        }
+    }
+
+    #[test]
+    fn a_panicking_body_gives_the_named_fallback() {
+        let bool_fn: i32 = guard(0, || panic!("boom"));
+        assert_eq!(bool_fn, 0);
+        let hr: HRESULT = guard(MAPI_E_CALL_FAILED, || panic!("boom"));
+        assert_eq!(hr, MAPI_E_CALL_FAILED);
+        panic_next_guard();
+        assert_eq!(guard(7u32, || 1u32), 7);
+        assert_eq!(guard(7u32, || 1u32), 1);
+    }
 }

@@ -56,6 +56,17 @@ pub fn scode_of(kind: ErrorKind) -> SCODE {
     }
 }
 
+/// The kind whose SCODE is `hr`, for a failure a caller's object reported (a copy's
+/// destination, a progress object), so that it reaches the caller as it came; SCODEs no
+/// kind has become `CallFailed` (`GetLastError` still names the code).
+pub fn kind_of_scode(hr: HRESULT) -> ErrorKind {
+    ErrorKind::ALL
+        .iter()
+        .copied()
+        .find(|&k| scode_of(k) == hr)
+        .unwrap_or(ErrorKind::CallFailed)
+}
+
 /// The kind of a storage error SCODE, for errors reported by a caller's own storage.
 pub fn kind_of_storage_scode(hr: HRESULT) -> ErrorKind {
     use ErrorKind::*;
@@ -140,4 +151,17 @@ pub fn scode_name(hr: HRESULT) -> String {
         _ => return format!("error 0x{:08X}", hr as u32),
     };
     name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_maps_back_from_its_scode() {
+        for &k in ErrorKind::ALL {
+            assert_eq!(kind_of_scode(scode_of(k)), k, "{k:?}");
+        }
+        assert_eq!(kind_of_scode(MAPI_E_NOT_ENOUGH_DISK), ErrorKind::CallFailed);
+    }
 }

@@ -322,6 +322,8 @@ pub type REFIID = *const GUID;
 pub type REFCLSID = *const GUID;
 /// A handle from `GlobalAlloc` (`src/com/hglobal.rs`).
 pub type HGLOBAL = *mut c_void;
+/// A handle from `LocalAlloc` (the same registry as `HGLOBAL` elsewhere than Windows).
+pub type HLOCAL = *mut c_void;
 pub type PSECURITY_DESCRIPTOR = *mut c_void;
 pub type UINT = u32;
 pub type SIZE_T = usize;

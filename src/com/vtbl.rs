@@ -244,6 +244,19 @@ pub struct IMAPITableVtbl {
         unsafe extern "system" fn(This, ULONG, ULONG, *mut BYTE, *mut BOOKMARK) -> HRESULT,
 }
 
+/// A caller's progress object (`spec/mapi-abi.md` §3.13), driven by `CopyTo`/`CopyProps`.
+#[repr(C)]
+pub struct IMAPIProgressVtbl {
+    pub QueryInterface: unsafe extern "system" fn(This, *const IID, *mut *mut c_void) -> HRESULT,
+    pub AddRef: unsafe extern "system" fn(This) -> ULONG,
+    pub Release: unsafe extern "system" fn(This) -> ULONG,
+    pub Progress: unsafe extern "system" fn(This, ULONG, ULONG, ULONG) -> HRESULT,
+    pub GetFlags: unsafe extern "system" fn(This, *mut ULONG) -> HRESULT,
+    pub GetMax: unsafe extern "system" fn(This, *mut ULONG) -> HRESULT,
+    pub GetMin: unsafe extern "system" fn(This, *mut ULONG) -> HRESULT,
+    pub SetLimits: unsafe extern "system" fn(This, *mut ULONG, *mut ULONG, *mut ULONG) -> HRESULT,
+}
+
 /// Byte offset of vtable slot `n`.
 const fn slot(n: usize) -> usize {
     n * size_of::<usize>()
@@ -283,6 +296,12 @@ const _: () = {
     assert!(offset_of!(IMAPITableVtbl, QueryRows) == slot(19));
     assert!(offset_of!(IMAPITableVtbl, SetCollapseState) == slot(25));
     assert!(size_of::<IMAPITableVtbl>() == slot(26));
+    assert!(offset_of!(IMAPIProgressVtbl, Progress) == slot(3));
+    assert!(offset_of!(IMAPIProgressVtbl, GetFlags) == slot(4));
+    assert!(offset_of!(IMAPIProgressVtbl, GetMax) == slot(5));
+    assert!(offset_of!(IMAPIProgressVtbl, GetMin) == slot(6));
+    assert!(offset_of!(IMAPIProgressVtbl, SetLimits) == slot(7));
+    assert!(size_of::<IMAPIProgressVtbl>() == slot(8));
 };
 
 // Interface pointer types under their SDK names, for exported signatures.
@@ -294,6 +313,7 @@ pub type ILockBytes = Interface<ILockBytesVtbl>;
 pub type IMAPIProp = Interface<IMAPIPropVtbl>;
 pub type IMessage = Interface<IMessageVtbl>;
 pub type IMAPITable = Interface<IMAPITableVtbl>;
+pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
 
 /// `LPMSGSESS` points to this opaque type; handles are never dereferenced.
 #[repr(C)]

@@ -93,6 +93,19 @@ impl Attachments {
     }
 }
 
+/// The storage `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)` handed out for writing.
+/// It is transacted; the attachment's `SaveChanges` commits it, so what the caller wrote
+/// before that save is saved whether or not the caller committed it, and it goes with the
+/// attachment, which discards what was not saved.
+#[derive(Clone, Default)]
+pub struct ObjectStorage(pub Option<Arc<dyn Storage>>);
+
+impl std::fmt::Debug for ObjectStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObjectStorage({})", self.0.is_some())
+    }
+}
+
 /// An open attachment (`IAttach`).
 #[derive(Debug)]
 pub struct AttachNode {
@@ -103,4 +116,5 @@ pub struct AttachNode {
     pub working: AttachState,
     /// The node of the open embedded message, if any.
     pub embedded: Option<NodeId>,
+    pub object_storage: ObjectStorage,
 }

@@ -451,7 +451,7 @@ mod tests {
         create_file(
             &dir.join("a.msg"),
             RW | STGM_CREATE | STGM_TRANSACTED,
-            cfb::Version::V3,
+            crate::storage::Version::V3,
         )
         .unwrap()
     }

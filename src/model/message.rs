@@ -32,6 +32,7 @@ use super::props::{
     is_computed, message_flags_on_set, open_width, stream_compatible, support_mask, to_width,
     value_bytes,
 };
+use super::propstream::{OpenStream, OpenStreams};
 use super::recipients::{Modify, Recipients};
 use super::save::{write_message_state, write_name_map};
 use super::strings;
@@ -118,6 +119,8 @@ pub struct FileState {
     /// The named-property map, one per file, shared by every message and attachment in it.
     pub names: NameMap,
     nodes: Vec<Option<Box<Object>>>,
+    /// Content of the open property streams: part of their objects (model/propstream.rs).
+    pub(crate) streams: OpenStreams,
 }
 
 /// The shared state of one `.msg` tree.
@@ -216,6 +219,25 @@ impl FileState {
             return Err(read_only(kind.name()));
         }
         Ok((bag, kind))
+    }
+
+    /// Stores what was written through a property stream as the property's value.
+    pub(crate) fn set_from_stream(&mut self, node: NodeId, tag: u32, content: Blob) -> Result<()> {
+        let unicode = self.unicode(node)?;
+        let cp = self.codepage(node);
+        let (bag, _) = self.bag_mut(node)?;
+        let ty = prop_type(tag);
+        let stored_ty = adjust_width(ty, unicode);
+        let content = convert_stream(content, ty, stored_ty, cp)?;
+        let stored_tag = change_type(tag, stored_ty);
+        let slot = if content.len() <= EAGER_LIMIT {
+            let bytes = content.to_vec()?;
+            Slot::Value(values::decode_single(stored_ty, &bytes).expect("string or binary"))
+        } else {
+            Slot::Large(content)
+        };
+        bag.set(stored_tag, slot);
+        Ok(())
     }
 
     /// Properties computed for a node.
@@ -381,12 +403,6 @@ fn codepage_of(props: &PropBag) -> Option<u32> {
     long(PR_MESSAGE_LOCALE_ID).and_then(strings::codepage_of_locale)
 }
 
-/// What `OpenProperty(..., IID_IStream, ...)` starts from.
-pub struct PropStreamStart {
-    pub content: Blob,
-    pub writable: bool,
-}
-
 /// A 16-byte key unique to this process and moment, for `PR_RECORD_KEY`.
 fn new_record_key() -> Vec<u8> {
     use std::hash::{BuildHasher, Hasher};
@@ -429,6 +445,7 @@ impl MsgFile {
             no_istg_commit,
             names,
             nodes: Vec::new(),
+            streams: OpenStreams::default(),
         };
         let root = file.add(Object::Message(MessageNode {
             kind: HeaderKind::TopLevel,
@@ -468,6 +485,15 @@ impl MsgFile {
         f(&mut state)
     }
 
+    /// [`with`](Self::with), after applying what the open property streams of `node` hold
+    /// to it: reads and saves of an object see what was written through its streams.
+    fn with_node<R>(&self, node: NodeId, f: impl FnOnce(&mut FileState) -> Result<R>) -> Result<R> {
+        self.with(|st| {
+            st.apply_streams(node)?;
+            f(st)
+        })
+    }
+
     pub fn is_closed(&self) -> bool {
         // Inside a call into the storage (a re-entrant call) the file is open.
         self.state.lock().try_borrow().is_ok_and(|s| s.closed)
@@ -475,11 +501,11 @@ impl MsgFile {
 
     /// Closes the file: discards unsaved changes. Returns what held storages, for the
     /// caller to drop after returning (outside the lock).
-    pub fn close(&self) -> Vec<Option<Box<Object>>> {
+    pub fn close(&self) -> (Vec<Option<Box<Object>>>, Vec<OpenStream>) {
         let guard = self.state.lock();
         let mut state = guard.borrow_mut();
         state.closed = true;
-        std::mem::take(&mut state.nodes)
+        (std::mem::take(&mut state.nodes), state.streams.take_all())
     }
 
     /// Whether the message or attachment `node` stores strings as `PT_UNICODE` (false for
@@ -492,11 +518,12 @@ impl MsgFile {
     }
 
     /// Forgets a node whose COM object was released: an attachment's unsaved changes, an
-    /// embedded message's unsaved changes.
-    pub fn close_node(&self, node: NodeId) -> Option<Box<Object>> {
+    /// embedded message's unsaved changes (with what its streams held).
+    pub fn close_node(&self, node: NodeId) -> Option<(Box<Object>, Vec<OpenStream>)> {
         let guard = self.state.lock();
         let mut st = guard.borrow_mut();
         let object = st.nodes.get_mut(node)?.take()?;
+        let streams = st.streams.remove_node(node);
         match object.as_ref() {
             Object::Attach(a) => {
                 if let Ok(m) = st.message_mut(a.message) {
@@ -519,7 +546,7 @@ impl MsgFile {
                 }
             }
         }
-        Some(object)
+        Some((object, streams))
     }
 
     // ===== properties =====
@@ -530,7 +557,7 @@ impl MsgFile {
         tags: Option<&[u32]>,
         unicode: bool,
     ) -> Result<Vec<PropOut>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let computed = st.computed(node)?;
             let cp = st.codepage(node);
             let (bag, _, _) = st.bag(node)?;
@@ -548,7 +575,7 @@ impl MsgFile {
     }
 
     pub fn get_prop_list(&self, node: NodeId, unicode: bool) -> Result<Vec<u32>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let computed = st.computed(node)?;
             let (bag, _, _) = st.bag(node)?;
             Ok(all_tags(bag, &computed)
@@ -559,7 +586,7 @@ impl MsgFile {
     }
 
     pub fn set_props(&self, node: NodeId, values: Vec<(u32, PropValue)>) -> Result<Vec<Problem>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let unicode = st.unicode(node)?;
             let cp = st.codepage(node);
             let (bag, kind) = st.bag_mut(node)?;
@@ -609,7 +636,7 @@ impl MsgFile {
     }
 
     pub fn delete_props(&self, node: NodeId, tags: &[u32]) -> Result<Vec<Problem>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
             for (index, &tag) in tags.iter().enumerate() {
@@ -642,7 +669,7 @@ impl MsgFile {
 
     /// `GetAttribIMsgOnIStg`: the `PROPATTR_*` flags of each tag.
     pub fn get_attribs(&self, node: NodeId, tags: &[u32]) -> Result<Vec<u32>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let computed = st.computed(node)?;
             let (bag, _, _) = st.bag(node)?;
             Ok(tags
@@ -667,7 +694,7 @@ impl MsgFile {
 
     /// `SetAttribIMsgOnIStg`: changes the flags of existing properties.
     pub fn set_attribs(&self, node: NodeId, tags: &[u32], attribs: &[u32]) -> Result<Vec<Problem>> {
-        self.with(|st| {
+        self.with_node(node, |st| {
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
             for (index, (&tag, &flags)) in tags.iter().zip(attribs).enumerate() {
@@ -692,16 +719,18 @@ impl MsgFile {
 
     // ===== property streams =====
 
-    /// Starts an `OpenProperty(tag, IID_IStream)`: the current content, converted to the
-    /// requested string width.
+    /// Starts an `OpenProperty(tag, IID_IStream)`: an entry in the table of open streams
+    /// holding the current content, converted to the requested string width (a stream
+    /// already open on the same tag is shared). Returns the entry's id.
     pub fn open_prop_stream(
         &self,
         node: NodeId,
         tag: u32,
         modify: bool,
         create: bool,
-    ) -> Result<PropStreamStart> {
-        self.with(|st| {
+    ) -> Result<u64> {
+        self.with_node(node, |st| {
+            let shared = st.streams.find(node, tag);
             let cp = st.codepage(node);
             let (bag, kind, writable) = st.bag(node)?;
             let ty = prop_type(tag);
@@ -727,6 +756,9 @@ impl MsgFile {
                 if modify && entry.flags & PROPATTR_WRITEABLE == 0 {
                     return err(ErrorKind::NoAccess, format!("property 0x{tag:08X} is read-only"));
                 }
+                if let Some(id) = shared {
+                    return Ok(st.streams.share(id, false));
+                }
                 let bytes = match &entry.slot {
                     Slot::Large(blob) => blob.clone(),
                     Slot::Value(v) => Blob::from_vec(value_bytes(v)),
@@ -736,28 +768,11 @@ impl MsgFile {
                 };
                 convert_stream(bytes, prop_type(entry.tag), ty, cp)?
             };
-            Ok(PropStreamStart { content, writable: modify })
-        })
-    }
-
-    /// Stores what was written through a property stream as the property's value.
-    pub fn set_from_stream(&self, node: NodeId, tag: u32, content: Blob) -> Result<()> {
-        self.with(|st| {
-            let unicode = st.unicode(node)?;
-            let cp = st.codepage(node);
-            let (bag, _) = st.bag_mut(node)?;
-            let ty = prop_type(tag);
-            let stored_ty = adjust_width(ty, unicode);
-            let content = convert_stream(content, ty, stored_ty, cp)?;
-            let stored_tag = change_type(tag, stored_ty);
-            let slot = if content.len() <= EAGER_LIMIT {
-                let bytes = content.to_vec()?;
-                Slot::Value(values::decode_single(stored_ty, &bytes).expect("string or binary"))
-            } else {
-                Slot::Large(content)
-            };
-            bag.set(stored_tag, slot);
-            Ok(())
+            Ok(match shared {
+                Some(id) => st.streams.share(id, create),
+                // A created property exists (empty) even if nothing is written.
+                None => st.streams.insert(node, tag, content, create),
+            })
         })
     }
 
@@ -765,11 +780,15 @@ impl MsgFile {
 
     /// `SaveChanges` on a message or an attachment.
     pub fn save(&self, node: NodeId) -> Result<()> {
-        self.with(|st| match st.nodes.get(node).and_then(|n| n.as_deref()) {
-            Some(Object::Attach(_)) => save_attachment(st, node),
-            Some(Object::Message(m)) if m.kind == HeaderKind::Embedded => save_embedded(st, node),
-            Some(Object::Message(_)) => save_top_level(st, node),
-            None => Err(gone()),
+        self.with_node(node, |st| {
+            match st.nodes.get(node).and_then(|n| n.as_deref()) {
+                Some(Object::Attach(_)) => save_attachment(st, node),
+                Some(Object::Message(m)) if m.kind == HeaderKind::Embedded => {
+                    save_embedded(st, node)
+                }
+                Some(Object::Message(_)) => save_top_level(st, node),
+                None => Err(gone()),
+            }
         })
     }
 
@@ -819,8 +838,6 @@ impl MsgFile {
                             );
                         }
                         PT_ERROR => continue,
-                        // A table row's own key, not a recipient property.
-                        _ if prop_id(tag) == prop_id(PR_INSTANCE_KEY) => continue,
                         PT_OBJECT => {
                             return err(
                                 ErrorKind::InvalidParameter,
@@ -901,6 +918,7 @@ impl MsgFile {
                     object: AttachObject::None,
                 },
                 embedded: None,
+                object_storage: Default::default(),
             }));
             st.message_mut(node)?
                 .state
@@ -944,6 +962,7 @@ impl MsgFile {
                 writable,
                 working,
                 embedded: None,
+                object_storage: Default::default(),
             }));
             let slot = st
                 .message_mut(node)?
@@ -995,6 +1014,12 @@ impl MsgFile {
             let a = st.attach(attach)?;
             if (create || modify) && !a.writable {
                 return Err(read_only("attachment"));
+            }
+            if a.object_storage.0.is_some() {
+                return err(
+                    ErrorKind::NoAccess,
+                    "the attachment's object storage is open for writing",
+                );
             }
             let (message, num) = (a.message, a.num);
             let parent_unicode = st.message(message)?.state.unicode;
@@ -1071,8 +1096,9 @@ impl MsgFile {
     }
 
     /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)`: the attachment's object storage
-    /// (an OLE object's), opened transacted: its `Commit` publishes into the message's
-    /// storage, written at the message's next save.
+    /// (an OLE object's), opened transacted: its `Commit`, or else the attachment's
+    /// `SaveChanges`, publishes into the message's storage, written at the message's next
+    /// save. One opened for writing stays with the attachment (a second open returns it).
     pub fn open_object_storage(
         &self,
         attach: NodeId,
@@ -1089,6 +1115,9 @@ impl MsgFile {
                     ErrorKind::NoAccess,
                     "the attachment's embedded message is open",
                 );
+            }
+            if let Some(open) = &a.object_storage.0 {
+                return Ok(open.clone());
             }
             let has_object = a.working.props.get(prop_id(PR_ATTACH_DATA_OBJ)).is_some();
             if !create && !has_object {
@@ -1118,12 +1147,15 @@ impl MsgFile {
             } else {
                 parent.open_storage(codec::ATTACH_OBJECT_STORAGE, mode)?
             };
+            let a = st.attach_mut(attach)?;
             if create {
-                let a = st.attach_mut(attach)?;
                 a.working.object = AttachObject::Stored;
                 a.working
                     .props
                     .set(PR_ATTACH_DATA_OBJ, Slot::Object { reserved: 4 });
+            }
+            if create || modify {
+                a.object_storage.0 = Some(storage.clone());
             }
             Ok(storage)
         })
@@ -1399,6 +1431,10 @@ fn save_attachment(st: &mut FileState, node: NodeId) -> Result<()> {
     if !a.writable {
         return Err(read_only("attachment"));
     }
+    // What the caller wrote into the object storage is saved, committed or not.
+    if let Some(storage) = &a.object_storage.0 {
+        storage.commit(STGC_DEFAULT)?;
+    }
     let ro = PROPATTR_READABLE;
     let num = a.num;
     if a.working.props.long(PR_ATTACH_NUM) != Some(num as i32) {
@@ -1631,7 +1667,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tree.msg");
         let rw = STGM_READWRITE | STGM_TRANSACTED;
-        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let root = create_file(&path, rw | STGM_CREATE, crate::storage::Version::V3).unwrap();
         let (file, top) = MsgFile::open(root, true, false).unwrap();
         file.set_props(top, vec![(SUBJECT, unicode("outer"))])
             .unwrap();
@@ -1764,7 +1800,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("embedded.msg");
         let rw = STGM_READWRITE | STGM_TRANSACTED;
-        let root = create_file(&path, rw | STGM_CREATE, cfb::Version::V3).unwrap();
+        let root = create_file(&path, rw | STGM_CREATE, crate::storage::Version::V3).unwrap();
         let (file, top) = MsgFile::open(root, true, false).unwrap();
         let (num, a) = file.create_attach(top).unwrap();
         file.set_props(

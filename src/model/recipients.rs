@@ -2,6 +2,8 @@
 //! shows (`spec/mapi-abi.md` §10.3).
 #![forbid(unsafe_code)]
 
+use std::collections::HashSet;
+
 use super::bag::{PropBag, Slot};
 use super::prop::{PropValue, prop_id, prop_type, tags::*};
 use crate::consts::*;
@@ -48,18 +50,54 @@ impl Recipients {
         self.version += 1;
     }
 
-    fn new_row(&mut self, values: Vec<(u32, PropValue)>) -> RecipientRow {
+    /// A new row. Without a caller's `PR_INSTANCE_KEY` it gets one to store, as Outlook
+    /// stores one in every recipient: its row id's 4 bytes, or the next value no other row
+    /// stores. `taken` holds the keys the rows store (kept up to date here), so adding n rows
+    /// costs O(n), not a scan of every row per new one.
+    fn new_row(
+        &mut self,
+        values: Vec<(u32, PropValue)>,
+        taken: &mut HashSet<Vec<u8>>,
+    ) -> RecipientRow {
         let mut props = PropBag::default();
         for (tag, value) in values {
             props.set(tag, Slot::Value(value));
         }
-        let row = RecipientRow {
-            row_id: self.next_row_id,
+        let row_id = self.next_row_id;
+        match stored_key(&props) {
+            Some(key) => {
+                taken.insert(key.to_vec());
+            }
+            None => {
+                let mut n = row_id;
+                while taken.contains(&n.to_le_bytes()[..]) {
+                    n = n.wrapping_add(1);
+                }
+                let key = n.to_le_bytes().to_vec();
+                taken.insert(key.clone());
+                props.set(PR_INSTANCE_KEY, Slot::Value(PropValue::Binary(key)));
+            }
+        }
+        self.next_row_id += 1;
+        RecipientRow {
+            row_id,
             storage: None,
             props,
-        };
-        self.next_row_id += 1;
-        row
+        }
+    }
+
+    /// Appends a row for each entry.
+    fn add_rows(&mut self, entries: Vec<Vec<(u32, PropValue)>>) {
+        let mut taken: HashSet<Vec<u8>> = self
+            .rows
+            .iter()
+            .filter_map(|r| stored_key(&r.props).map(<[u8]>::to_vec))
+            .collect();
+        self.rows.reserve(entries.len());
+        for entry in entries {
+            let row = self.new_row(without_row_id(entry), &mut taken);
+            self.rows.push(row);
+        }
     }
 
     fn remove_row(&mut self, index: usize) {
@@ -111,20 +149,12 @@ impl Recipients {
         }
         match how {
             Modify::Replace => {
-                while !self.rows.is_empty() {
-                    self.remove_row(0);
-                }
-                for entry in entries {
-                    let row = self.new_row(without_row_id(entry));
-                    self.rows.push(row);
-                }
+                let old = std::mem::take(&mut self.rows);
+                self.removed
+                    .extend(old.into_iter().filter_map(|row| row.storage));
+                self.add_rows(entries);
             }
-            Modify::Add => {
-                for entry in entries {
-                    let row = self.new_row(without_row_id(entry));
-                    self.rows.push(row);
-                }
-            }
+            Modify::Add => self.add_rows(entries),
             Modify::Modify => {
                 for entry in entries {
                     let index = self.position(row_id_of(&entry).expect("checked"))?;
@@ -133,7 +163,16 @@ impl Recipients {
                         props.set(tag, Slot::Value(value));
                     }
                     // A whole-row replacement: streams of properties it drops go at save.
+                    // The row keeps its key unless the caller gives another.
                     let old = &mut self.rows[index];
+                    if props.get(prop_id(PR_INSTANCE_KEY)).is_none()
+                        && let Some(key) = stored_key(&old.props)
+                    {
+                        props.set(
+                            PR_INSTANCE_KEY,
+                            Slot::Value(PropValue::Binary(key.to_vec())),
+                        );
+                    }
                     props.take_stored_from(&old.props);
                     old.props = props;
                 }
@@ -151,42 +190,31 @@ impl Recipients {
     }
 
     /// `PR_INSTANCE_KEY` of each row, in row order, unique among the rows as a table's
-    /// instance keys must be (`spec/mapi-abi.md` §10): a row keeps the key it stores
-    /// (Outlook stores one) unless another row stores the same or it is the key computed for
-    /// another row; the others get the 4 bytes of their row id. (Files do store one key for
-    /// several recipients: MSGReader's `EmailWithAttachments.msg`.)
+    /// instance keys must be (`spec/mapi-abi.md` §10): a row shows the key it stores (Outlook
+    /// and this library store one) unless another row stores the same; the others get the
+    /// 4 bytes of their row id, or of the next number no other row shows. (Files do store one
+    /// key for several recipients: MSGReader's `EmailWithAttachments.msg`.)
     pub fn instance_keys(&self) -> Vec<Vec<u8>> {
         use std::collections::{HashMap, HashSet};
-        let stored: Vec<Option<&[u8]>> = self
-            .rows
-            .iter()
-            .map(
-                |r| match r.props.value(prop_id(PR_INSTANCE_KEY), PT_BINARY) {
-                    Some(PropValue::Binary(key)) if !key.is_empty() => Some(key.as_slice()),
-                    _ => None,
-                },
-            )
-            .collect();
+        let stored: Vec<Option<&[u8]>> = self.rows.iter().map(|r| stored_key(&r.props)).collect();
         let mut times: HashMap<&[u8], usize> = HashMap::new();
         for key in stored.iter().flatten() {
             *times.entry(key).or_default() += 1;
         }
-        let computed: HashSet<[u8; 4]> = self.rows.iter().map(|r| r.row_id.to_le_bytes()).collect();
+        let kept: Vec<Option<&[u8]>> = stored.iter().map(|k| k.filter(|k| times[k] == 1)).collect();
+        let mut used: HashSet<Vec<u8>> = kept.iter().flatten().map(|k| k.to_vec()).collect();
         self.rows
             .iter()
-            .zip(stored)
-            .map(|(row, stored)| {
-                let own = row.row_id.to_le_bytes();
-                match stored {
-                    Some(key)
-                        if times[key] == 1
-                            && (key == own
-                                || !<[u8; 4]>::try_from(key)
-                                    .is_ok_and(|k| computed.contains(&k))) =>
-                    {
-                        key.to_vec()
+            .zip(kept)
+            .map(|(row, key)| match key {
+                Some(key) => key.to_vec(),
+                None => {
+                    let mut n = row.row_id;
+                    while used.contains(&n.to_le_bytes()[..]) {
+                        n = n.wrapping_add(1);
                     }
-                    _ => own.to_vec(),
+                    used.insert(n.to_le_bytes().to_vec());
+                    n.to_le_bytes().to_vec()
                 }
             })
             .collect()
@@ -221,6 +249,14 @@ impl Recipients {
             list.extend(name);
         }
         lists
+    }
+}
+
+/// The non-empty binary `PR_INSTANCE_KEY` a row stores.
+fn stored_key(props: &PropBag) -> Option<&[u8]> {
+    match props.value(prop_id(PR_INSTANCE_KEY), PT_BINARY) {
+        Some(PropValue::Binary(key)) if !key.is_empty() => Some(key.as_slice()),
+        _ => None,
     }
 }
 
@@ -286,7 +322,7 @@ mod tests {
                 with_key(0, Some(&shared)),
                 with_key(1, Some(&shared)),
                 with_key(2, Some(&shared)),
-                // Its own stored key; one that is row 0's computed key; none.
+                // Its own stored key; one that is row 0's id's bytes; none.
                 with_key(3, Some(&[9, 9, 9, 9])),
                 with_key(4, Some(&[0, 0, 0, 0])),
                 with_key(5, None),
@@ -297,12 +333,67 @@ mod tests {
         };
         let keys = r.instance_keys();
         let le = |n: u32| n.to_le_bytes().to_vec();
+        // Stored keys stay; the three that share one take their row ids' bytes, or the next
+        // free ones (row 4 shows [0, 0, 0, 0]).
         assert_eq!(
             keys,
-            [le(0), le(1), le(2), vec![9, 9, 9, 9], le(4), le(5), le(6)]
+            [le(1), le(2), le(3), vec![9, 9, 9, 9], le(0), le(5), le(6)]
         );
         let unique: std::collections::HashSet<_> = keys.iter().collect();
         assert_eq!(unique.len(), keys.len());
+    }
+
+    fn key_of(r: &RecipientRow) -> Option<Vec<u8>> {
+        stored_key(&r.props).map(<[u8]>::to_vec)
+    }
+
+    #[test]
+    fn rows_keep_the_callers_keys_and_new_rows_store_one() {
+        let bin = |tag: u32, b: &[u8]| (tag, PropValue::Binary(b.to_vec()));
+        let mut r = Recipients::default();
+        r.modify(
+            Modify::Add,
+            vec![
+                vec![name("a")],
+                vec![
+                    name("b"),
+                    bin(PR_INSTANCE_KEY, &[0x3A, 0xB7, 0x28, 0]),
+                    bin(PR_RECORD_KEY, b"record"),
+                ],
+                // Stores row 3's bytes: the next new row (id 3) takes 4's.
+                vec![name("c"), bin(PR_INSTANCE_KEY, &[3, 0, 0, 0])],
+            ],
+        )
+        .unwrap();
+        r.modify(Modify::Add, vec![vec![name("d")]]).unwrap();
+        let keys: Vec<_> = r.rows.iter().map(key_of).collect();
+        assert_eq!(
+            keys,
+            [
+                Some(vec![0, 0, 0, 0]),
+                Some(vec![0x3A, 0xB7, 0x28, 0]),
+                Some(vec![3, 0, 0, 0]),
+                Some(vec![4, 0, 0, 0])
+            ]
+        );
+        assert_eq!(
+            r.rows[1].props.value(prop_id(PR_RECORD_KEY), PT_BINARY),
+            Some(&PropValue::Binary(b"record".to_vec()))
+        );
+        assert_eq!(
+            r.instance_keys(),
+            keys.into_iter().flatten().collect::<Vec<_>>()
+        );
+        // MODIFY keeps the row's key unless it brings one.
+        r.modify(Modify::Modify, vec![vec![row_id(1), name("B")]])
+            .unwrap();
+        assert_eq!(key_of(&r.rows[1]), Some(vec![0x3A, 0xB7, 0x28, 0]));
+        r.modify(
+            Modify::Modify,
+            vec![vec![row_id(1), bin(PR_INSTANCE_KEY, &[7; 4])]],
+        )
+        .unwrap();
+        assert_eq!(key_of(&r.rows[1]), Some(vec![7; 4]));
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn new_file(path: &Path, unicode: bool) -> (Arc<MsgFile>, NodeId) {
     let root = create_file(
         path,
         STGM_READWRITE | STGM_TRANSACTED | STGM_CREATE,
-        cfb::Version::V3,
+        crate::storage::Version::V3,
     )
     .unwrap();
     MsgFile::open(root, unicode, false).unwrap()

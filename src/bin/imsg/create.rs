@@ -116,6 +116,17 @@ fn is_row_computed(tag: u32, e: &Value) -> bool {
     [PR_ROWID, PR_INSTANCE_KEY, PR_OBJECT_TYPE].contains(&tag) && e.get("flags").is_none()
 }
 
+/// Whether a message spec gives `PR_MESSAGE_CLASS` (either string type).
+fn has_message_class(spec: &Value) -> bool {
+    spec["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, e)| !is_not_a_property(e))
+        .filter_map(|(k, _)| parse_tag(k))
+        .any(|t| t >> 16 == 0x001A && matches!(prop_type(t), PT_UNICODE | PT_STRING8))
+}
+
 /// Dump entries that describe the file, not a property.
 fn is_not_a_property(e: &Value) -> bool {
     e.get("orphan_stream").and_then(Value::as_bool) == Some(true)
@@ -141,6 +152,14 @@ pub fn create_from_value(
         report: Vec::new(),
         ids: BTreeMap::new(),
     };
+    if !has_message_class(spec) {
+        b.note(
+            "",
+            "warning: no PR_MESSAGE_CLASS (0x001A) in the spec; the message is written without \
+             one, and readers such as extract-msg and Apache POI refuse such a file as not a \
+             .msg (give one, e.g. \"IPM.Note\")",
+        );
+    }
     let result = (|| -> Result<(), CreateError> {
         let flags = IMSG_NO_ISTG_COMMIT | if unicode { MAPI_UNICODE } else { 0 };
         let msg = session.open_message(&stg, flags)?;
@@ -400,13 +419,14 @@ impl Builder<'_> {
                     PVal::MvUni(list()?.iter().map(text).collect::<Result<_, _>>()?),
                 )));
             }
+            // Each value as a single binary is given (`hex`, `file` or `sha256`); a bare hex
+            // string is read too.
             PT_MV_BINARY => PVal::MvBin(
                 list()?
                     .iter()
-                    .map(|x| {
-                        x.as_str()
-                            .and_then(parse_hex)
-                            .ok_or_else(|| format!("bad hex {x}"))
+                    .map(|x| match x.as_str() {
+                        Some(h) => parse_hex(h).ok_or_else(|| format!("bad hex {h:?}")),
+                        None => self.bytes(x),
                     })
                     .collect::<Result<_, _>>()?,
             ),

@@ -278,6 +278,18 @@ impl Dumper<'_> {
         self.warnings.push(format!("{place}: {what}"));
     }
 
+    /// A binary value's fields: `len`, and `hex` up to [`HEX_LIMIT`] bytes, else `sha256`
+    /// (the bytes kept for `--save-data`).
+    fn binary(&mut self, at: &str, b: &[u8], e: &mut Map<String, Value>) {
+        e.insert("len".into(), b.len().into());
+        if b.len() <= HEX_LIMIT {
+            e.insert("hex".into(), hex(b).into());
+        } else {
+            let sha = self.keep_blob(at, b);
+            e.insert("sha256".into(), sha.into());
+        }
+    }
+
     fn keep_blob(&mut self, at: &str, data: &[u8]) -> String {
         match self.blobs.put(data) {
             Ok(sha) => sha,
@@ -615,15 +627,7 @@ impl Dumper<'_> {
                 e.insert("hex".into(), hex(b).into());
                 e.insert("value".into(), text(decoded));
             }
-            PVal::Bin(b) => {
-                e.insert("len".into(), b.len().into());
-                if b.len() <= HEX_LIMIT {
-                    e.insert("hex".into(), hex(b).into());
-                } else {
-                    let sha = self.keep_blob(at, b);
-                    e.insert("sha256".into(), sha.into());
-                }
-            }
+            PVal::Bin(b) => self.binary(at, b, e),
             PVal::Object | PVal::Null => {}
             PVal::MvI2(v) => {
                 e.insert("values".into(), v.iter().map(|&x| Value::from(x)).collect());
@@ -671,10 +675,16 @@ impl Dumper<'_> {
                 e.insert("values".into(), values);
             }
             PVal::MvBin(v) => {
-                e.insert(
-                    "values".into(),
-                    v.iter().map(|b| Value::String(hex(b))).collect(),
-                );
+                // Each value in the shape of a single binary.
+                let values = v
+                    .iter()
+                    .map(|b| {
+                        let mut one = Map::new();
+                        self.binary(at, b, &mut one);
+                        Value::Object(one)
+                    })
+                    .collect();
+                e.insert("values".into(), values);
             }
         }
     }

@@ -75,7 +75,9 @@ Properties the library computes (PR_ACCESS, PR_OBJECT_TYPE, PR_ATTACH_NUM, ...) 
 entries that are not properties (\"orphan_stream\", \"raw\", \"missing_stream\") are skipped;
 \"flags\" are applied with SetAttribIMsgOnIStg; \"header\" and \"storage\" are the library's
 to choose. What cannot be applied is reported on standard error, one line each, and
-does not fail the command. OUT.msg is replaced if it exists.
+does not fail the command. A spec without PR_MESSAGE_CLASS is written as it is, with a
+warning: readers such as extract-msg and Apache POI refuse a .msg without a message class.
+OUT.msg is replaced if it exists.
 
 Options:
   --data DIR   where values given as sha256 are found

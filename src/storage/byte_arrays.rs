@@ -13,13 +13,13 @@
 
 use std::any::Any;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::SeekFrom;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 
 use super::blob::ReadAt;
-use super::{ElementKind, ElementStat, Stream};
+use super::{ElementKind, ElementStat, Stream, seek_position};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 
@@ -84,14 +84,6 @@ impl Image {
         match &*self.0 {
             ImageData::Mem(v) => Some(v),
             ImageData::File { .. } => None,
-        }
-    }
-
-    /// A reader positioned at the start.
-    pub fn cursor(&self) -> ImageCursor {
-        ImageCursor {
-            image: self.clone(),
-            pos: 0,
         }
     }
 
@@ -161,35 +153,6 @@ impl ReadAt for Image {
             }
         }
         Ok(n)
-    }
-}
-
-/// `Read + Seek` over an [`Image`], for `cfb`.
-pub struct ImageCursor {
-    image: Image,
-    pos: u64,
-}
-
-impl Read for ImageCursor {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self
-            .image
-            .read_at(self.pos, buf)
-            .map_err(|e| io::Error::other(e.message))?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for ImageCursor {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.image.len().checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-        Ok(self.pos)
     }
 }
 
@@ -388,21 +351,8 @@ impl Stream for LockBytesStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.lb.size()?.checked_add_signed(d),
-        };
-        match target {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => err(
-                ErrorKind::StgInvalidFunction,
-                "seek before the start of the stream",
-            ),
-        }
+        self.pos = seek_position(self.pos, pos, || self.lb.size())?;
+        Ok(self.pos)
     }
 
     fn size(&self) -> Result<u64> {

@@ -8,7 +8,7 @@ use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{ElementKind, ElementStat, Stream, filetime_from_system_time};
+use super::{ElementKind, ElementStat, Stream, filetime_from_system_time, seek_position};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
 
@@ -139,21 +139,8 @@ impl Stream for FileStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.len()?.checked_add_signed(d),
-        };
-        match target {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => err(
-                ErrorKind::StgInvalidFunction,
-                "seek before the start of the stream",
-            ),
-        }
+        self.pos = seek_position(self.pos, pos, || self.len())?;
+        Ok(self.pos)
     }
 
     fn size(&self) -> Result<u64> {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::docfile::DocStorage;
-use super::names::{self, Key};
+use super::element_names::{self, Key};
 use super::{ElementKind, Storage};
 use crate::consts::*;
 use crate::error::{ErrorKind, Result, err};
@@ -114,8 +114,8 @@ pub fn move_element(
     new_name: &str,
     copy_only: bool,
 ) -> Result<()> {
-    names::validate(name)?;
-    names::validate(new_name)?;
+    element_names::validate(name)?;
+    element_names::validate(new_name)?;
     let Some(element) = src
         .elements()?
         .into_iter()
@@ -196,7 +196,12 @@ mod tests {
     #[test]
     fn copy_to_with_exclusions_and_merging() {
         let dir = tempfile::tempdir().unwrap();
-        let a = create_file(&dir.path().join("a"), RW | STGM_CREATE, cfb::Version::V3).unwrap();
+        let a = create_file(
+            &dir.path().join("a"),
+            RW | STGM_CREATE,
+            crate::storage::Version::V3,
+        )
+        .unwrap();
         a.set_class([3; 16]).unwrap();
         put(a.as_ref(), "s1", b"one");
         put(a.as_ref(), "s2", b"two");
@@ -205,7 +210,12 @@ mod tests {
         put(sub.as_ref(), "inner", b"deep");
         drop(sub);
 
-        let b = create_file(&dir.path().join("b"), RW | STGM_CREATE, cfb::Version::V3).unwrap();
+        let b = create_file(
+            &dir.path().join("b"),
+            RW | STGM_CREATE,
+            crate::storage::Version::V3,
+        )
+        .unwrap();
         put(b.as_ref(), "S1", b"old");
         let bsub = b.create_storage("SUB", RW).unwrap();
         put(bsub.as_ref(), "kept", b"k");
@@ -229,7 +239,12 @@ mod tests {
         drop(bsub);
 
         // IID_IStorage excluded: streams only.
-        let c = create_file(&dir.path().join("c"), RW | STGM_CREATE, cfb::Version::V3).unwrap();
+        let c = create_file(
+            &dir.path().join("c"),
+            RW | STGM_CREATE,
+            crate::storage::Version::V3,
+        )
+        .unwrap();
         copy_to(
             a.as_ref(),
             c.as_ref(),
@@ -265,7 +280,12 @@ mod tests {
     fn move_and_copy_elements() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m");
-        let a = create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, cfb::Version::V3).unwrap();
+        let a = create_file(
+            &path,
+            RW | STGM_CREATE | STGM_TRANSACTED,
+            crate::storage::Version::V3,
+        )
+        .unwrap();
         put(a.as_ref(), "s", b"stream");
         let sub = a.create_storage("sub", RW).unwrap();
         put(sub.as_ref(), "inner", b"deep");
