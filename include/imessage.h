@@ -1315,6 +1315,24 @@ extern const GUID PSETID_AirSync;
 extern const GUID GUID_NULL;
 
 /*
+ The conversation index of a new message: a new thread (22 bytes: the current time and
+ a new GUID) when `cbParent` is 0, otherwise the parent's index with a 5-byte response
+ level for now appended ([MS-OXOMSG] 2.2.1.3). The index is one `MAPIAllocateBuffer`
+ block (free it with `MAPIFreeBuffer`). `MAPI_E_INVALID_PARAMETER` for NULL out-pointers,
+ a NULL parent with a nonzero count, or a parent shorter than the 22-byte header.
+ */
+SCODE ScCreateConversationIndex(ULONG cbParent,
+                                BYTE *lpbParent,
+                                ULONG *lpcbConvIndex,
+                                BYTE **lppbConvIndex);
+
+/*
+ Fills `lpMuid` with a new unique identifier (random, as a version-4 GUID);
+ `MAPI_E_INVALID_PARAMETER` for NULL.
+ */
+SCODE ScGenerateMuid(MAPIUID *lpMuid);
+
+/*
  Opens a file as an `IStream` (reads and writes go straight to the file; `Commit` syncs
  it). `ulFlags`: `STGM_READ`/`STGM_WRITE`/`STGM_READWRITE`, `STGM_CREATE` (create or empty
  the file), `STGM_DELETEONRELEASE` (remove it at the last `Release`), and
@@ -1340,6 +1358,37 @@ HRESULT OpenStreamOnFileW(SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuff
                           const WCHAR *lpszFileName,
                           const WCHAR *lpszPrefix,
                           IStream **lppStream);
+
+/*
+ `ftAddend1 + ftAddend2`, modulo 2^64.
+ */
+FILETIME FtAddFt(FILETIME ftAddend1, FILETIME ftAddend2);
+
+/*
+ `ft1 + ft2` plus the incoming carry `*pwCarry` (any nonzero value counts as 1), modulo
+ 2^64; `*pwCarry` then holds the carry out, 0 or 1. A NULL `pwCarry` adds as `FtAddFt`.
+ */
+FILETIME FtAdcFt(FILETIME ft1, FILETIME ft2, uint16_t *pwCarry);
+
+/*
+ `ftMinuend - ftSubtrahend`, modulo 2^64.
+ */
+FILETIME FtSubFt(FILETIME ftMinuend, FILETIME ftSubtrahend);
+
+/*
+ The two's complement of `ft`.
+ */
+FILETIME FtNegFt(FILETIME ft);
+
+/*
+ `ftMultiplicand * ftMultiplier`, modulo 2^64.
+ */
+FILETIME FtMulDw(DWORD ftMultiplier, FILETIME ftMultiplicand);
+
+/*
+ The 64-bit product of two 32-bit values (it always fits).
+ */
+FILETIME FtMulDwDw(DWORD ftMultiplicand, DWORD ftMultiplier);
 
 #if !defined(_WIN32)
 /*
@@ -1878,6 +1927,137 @@ HRESULT WriteClassStg(IStorage *pStg, REFCLSID rclsid);
  */
 HRESULT ReadClassStg(IStorage *pStg, CLSID *pclsid);
 #endif
+
+/*
+ Writes `cb` bytes at `pb` as `2 * cb` upper-case hexadecimal digits and a terminator
+ into `sz` (0x0A becomes "0A"). `cb` of 0 or less writes an empty string; a NULL `sz`
+ writes nothing, a NULL `pb` an empty string.
+ */
+void HexFromBin(BYTE *pb, int cb, char *sz);
+
+/*
+ Converts a string of hexadecimal digit pairs (either case) into bytes at `pb`, which
+ must hold half as many bytes as the string has digits. FALSE, with nothing written, when
+ a character is not a hexadecimal digit or the number of digits is odd (or either
+ pointer is NULL).
+ */
+BOOL FBinFromHex(char *sz, BYTE *pb);
+
+/*
+ Converts the first `2 * cb` hexadecimal digits of `sz` (all of it when shorter) into at
+ most `cb` bytes at `pb`. `MAPI_E_CALL_FAILED`, with nothing written, when that part holds
+ a character that is not a hexadecimal digit or an odd number of digits;
+ `MAPI_E_INVALID_PARAMETER` for a NULL string, or a NULL `pb` with `cb` above 0.
+ */
+SCODE ScBinFromHexBounded(char *sz, BYTE *pb, ULONG cb);
+
+/*
+ The number the string's leading hexadecimal digits spell (either case); 0 when it does
+ not start with one, or for NULL. More than eight digits keep the last eight's value.
+ */
+ULONG UlFromSzHex(const char *lpsz);
+
+/*
+ The number the string's leading decimal digits spell; 0 when it does not start with
+ one, or for NULL. The arithmetic is 32-bit unsigned and wraps.
+ */
+UINT UFromSz(const char *lpsz);
+
+/*
+ The first occurrence of `ch` in `lpsz` (`strchr`): exact match, case-sensitive; NULL
+ when it does not occur or `lpsz` is NULL. Searching for 0 finds the terminator.
+ */
+char *SzFindCh(const char *lpsz, uint16_t ch);
+
+/*
+ The last occurrence of `ch` in `lpsz` (`strrchr`); NULL when it does not occur or
+ `lpsz` is NULL. Searching for 0 finds the terminator.
+ */
+char *SzFindLastCh(const char *lpsz, uint16_t ch);
+
+/*
+ The first occurrence of `lpszKey` in `lpsz` (`strstr`): exact match, case-sensitive.
+ NULL when it does not occur, when the key is longer than the string, or when either is
+ NULL; an empty key is found at the start.
+ */
+char *SzFindSz(const char *lpsz, const char *lpszKey);
+
+/*
+ Reverses the byte order of each of the `cWords` 16-bit words at `lpwSource`, in place.
+ NULL does nothing.
+ */
+void SwapPword(uint16_t *lpwSource, ULONG cWords);
+
+/*
+ Reverses the byte order of each of the `cLongs` 32-bit values at `lpulSource`, in
+ place (0xFFFF0001 becomes 0x0100FFFF). NULL does nothing.
+ */
+void SwapPlong(ULONG *lpulSource, ULONG cLongs);
+
+/*
+ Whether a property value is invalid: an undefined type, a Boolean other than 0 or 1,
+ a NULL string, GUID or array, a binary with bytes but no pointer.
+ */
+ULONG FBadProp(SPropValue *lpprop);
+
+/*
+ Whether a property tag is invalid: a type MAPI does not define (`MV_INSTANCE` only on a
+ multi-valued type), or the identifier 0xFFFF.
+ */
+ULONG FBadPropTag(ULONG ulPropTag);
+
+/*
+ Whether a row is invalid: NULL, values missing for its count, or a bad value.
+ */
+ULONG FBadRow(SRow *lprow);
+
+/*
+ Whether a row set is invalid: NULL, or any of its rows bad.
+ */
+BOOL FBadRowSet(SRowSet *lpRowSet);
+
+/*
+ Whether a column set is invalid: NULL, a bad tag, or a `PT_ERROR` column (`PT_NULL`
+ columns are valid).
+ */
+ULONG FBadColumnSet(SPropTagArray *lpptaCols);
+
+/*
+ Whether a sort order set is invalid: NULL, more categories than keys or more expanded
+ categories than categories, a bad tag or an unknown order.
+ */
+ULONG FBadSortOrderSet(SSortOrderSet *lpsos);
+
+/*
+ Whether a restriction, or any restriction under it, is invalid: an unknown kind,
+ operator or fuzzy level, a bad tag or value, a value whose type differs from its tag's,
+ a missing sub-restriction, nesting deeper than 256.
+ */
+ULONG FBadRestriction(SRestriction *lpres);
+
+/*
+ Whether an entry list is invalid: NULL, or an entry identifier NULL or shorter than its
+ 4 flag bytes.
+ */
+BOOL FBadEntryList(ENTRYLIST *lpEntryList);
+
+/*
+ Whether an array of `cStrings` 8-bit strings is invalid: NULL with a count, or a NULL
+ string.
+ */
+BOOL FBadRglpszA(char **lppszA, ULONG cStrings);
+
+/*
+ Whether an array of `cStrings` Unicode strings is invalid: NULL with a count, or a NULL
+ string.
+ */
+BOOL FBadRglpszW(WCHAR **lppszW, ULONG cStrings);
+
+/*
+ Whether an array of `cNames` named-property names is invalid: NULL with a count, a NULL
+ name or GUID, an unknown kind, or a string name without its string.
+ */
+BOOL FBadRglpNameID(MAPINAMEID **lppNameId, ULONG cNames);
 
 #ifdef __cplusplus
 }  // extern "C"

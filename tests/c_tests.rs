@@ -215,6 +215,11 @@ fn mapiutil_packed_c() {
 }
 
 #[test]
+fn utilsurface_c() {
+    compile_and_run("utilsurface.c");
+}
+
+#[test]
 fn mapiutil_cpp() {
     compile_and_run("mapiutil_cpp.cpp");
 }
