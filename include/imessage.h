@@ -1315,6 +1315,29 @@ extern const GUID PSETID_AirSync;
 extern const GUID GUID_NULL;
 
 /*
+ Moves or adds the columns of `lpproptagColumnsNew` to the front of the table's current
+ columns (each current column not among them follows, in its order) with one
+ `SetColumns`. The current columns are read with `QueryColumns` and freed with
+ `lpFreeBuffer`; the new column set is allocated with `lpAllocateBuffer`.
+ `MAPI_E_INVALID_PARAMETER` for a NULL table, column array or function; the table's own
+ error when it refuses.
+ */
+HRESULT HrAddColumns(IMAPITable *lptbl,
+                     SPropTagArray *lpproptagColumnsNew,
+                     SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                     ULONG (*lpFreeBuffer)(void *lpBuffer));
+
+/*
+ [`HrAddColumns`], after calling `lpfnFilterColumns` (when not NULL) with the table's
+ current columns: it may change their tags in place before the merge.
+ */
+HRESULT HrAddColumnsEx(IMAPITable *lptbl,
+                       SPropTagArray *lpproptagColumnsNew,
+                       SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                       ULONG (*lpFreeBuffer)(void *lpBuffer),
+                       void (*lpfnFilterColumns)(SPropTagArray *ptaga));
+
+/*
  The conversation index of a new message: a new thread (22 bytes: the current time and
  a new GUID) when `cbParent` is 0, otherwise the parent's index with a 5-byte response
  level for now appended ([MS-OXOMSG] 2.2.1.3). The index is one `MAPIAllocateBuffer`
@@ -1368,7 +1391,7 @@ FILETIME FtAddFt(FILETIME ftAddend1, FILETIME ftAddend2);
  `ft1 + ft2` plus the incoming carry `*pwCarry` (any nonzero value counts as 1), modulo
  2^64; `*pwCarry` then holds the carry out, 0 or 1. A NULL `pwCarry` adds as `FtAddFt`.
  */
-FILETIME FtAdcFt(FILETIME ft1, FILETIME ft2, uint16_t *pwCarry);
+FILETIME FtAdcFt(FILETIME ft1, FILETIME ft2, WORD *pwCarry);
 
 /*
  `ftMinuend - ftSubtrahend`, modulo 2^64.
@@ -1967,13 +1990,13 @@ UINT UFromSz(const char *lpsz);
  The first occurrence of `ch` in `lpsz` (`strchr`): exact match, case-sensitive; NULL
  when it does not occur or `lpsz` is NULL. Searching for 0 finds the terminator.
  */
-char *SzFindCh(const char *lpsz, uint16_t ch);
+char *SzFindCh(const char *lpsz, USHORT ch);
 
 /*
  The last occurrence of `ch` in `lpsz` (`strrchr`); NULL when it does not occur or
  `lpsz` is NULL. Searching for 0 finds the terminator.
  */
-char *SzFindLastCh(const char *lpsz, uint16_t ch);
+char *SzFindLastCh(const char *lpsz, USHORT ch);
 
 /*
  The first occurrence of `lpszKey` in `lpsz` (`strstr`): exact match, case-sensitive.
@@ -1986,7 +2009,7 @@ char *SzFindSz(const char *lpsz, const char *lpszKey);
  Reverses the byte order of each of the `cWords` 16-bit words at `lpwSource`, in place.
  NULL does nothing.
  */
-void SwapPword(uint16_t *lpwSource, ULONG cWords);
+void SwapPword(WORD *lpwSource, ULONG cWords);
 
 /*
  Reverses the byte order of each of the `cLongs` 32-bit values at `lpulSource`, in

@@ -215,6 +215,11 @@ fn mapiutil_packed_c() {
 }
 
 #[test]
+fn add_columns_c() {
+    compile_and_run("add_columns.c");
+}
+
+#[test]
 fn utilsurface_c() {
     compile_and_run("utilsurface.c");
 }

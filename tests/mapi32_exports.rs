@@ -81,6 +81,9 @@ const EXPORTED: &[&str] = &[
     "FBadRglpszA",
     "FBadRglpszW",
     "FBadRglpNameID",
+    // Tables (mapiutil.h).
+    "HrAddColumns",
+    "HrAddColumnsEx",
 ];
 
 /// In the subset, not exported yet: issue 19 (and the codec issues for RTF and TNEF) asks
@@ -88,8 +91,6 @@ const EXPORTED: &[&str] = &[
 const TO_DO: &[&str] = &[
     "CreateIProp",
     "CreateTable",
-    "HrAddColumns",
-    "HrAddColumnsEx",
     "WrapProgress",
     "HrIStorageFromStream",
     "HrEntryIDFromSz",

@@ -13,7 +13,11 @@ pub unsafe extern "system" fn FtAddFt(ftAddend1: FILETIME, ftAddend2: FILETIME) 
 /// `ft1 + ft2` plus the incoming carry `*pwCarry` (any nonzero value counts as 1), modulo
 /// 2^64; `*pwCarry` then holds the carry out, 0 or 1. A NULL `pwCarry` adds as `FtAddFt`.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn FtAdcFt(ft1: FILETIME, ft2: FILETIME, pwCarry: *mut u16) -> FILETIME {
+pub unsafe extern "system" fn FtAdcFt(
+    ft1: FILETIME,
+    ft2: FILETIME,
+    pwCarry: *mut super::textutil::WORD,
+) -> FILETIME {
     crate::com::object::guard(FILETIME::default(), || {
         // SAFETY: `pwCarry` is NULL or the caller's WORD; unaligned access is allowed.
         let carry_in = !pwCarry.is_null() && unsafe { pwCarry.read_unaligned() } != 0;

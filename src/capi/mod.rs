@@ -4,6 +4,7 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
 pub mod attach;
+pub mod columns;
 pub mod convindex;
 pub mod filestream;
 pub mod filetime;

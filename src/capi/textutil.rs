@@ -14,6 +14,11 @@ use crate::com::object::guard;
 use crate::com::types::*;
 use crate::consts::*;
 
+/// `WORD` and `USHORT`, named so the header says them (`<windows.h>` or `imsg_ole.h`
+/// defines both).
+pub type WORD = u16;
+pub type USHORT = u16;
+
 /// The bytes of a NUL-terminated string, without the terminator.
 ///
 /// # Safety
@@ -139,7 +144,7 @@ pub unsafe extern "system" fn UFromSz(lpsz: *const c_char) -> UINT {
 /// `s` must be NULL or a terminated string.
 unsafe fn find_char(
     s: *const c_char,
-    ch: u16,
+    ch: USHORT,
     pick: impl FnOnce(&mut dyn Iterator<Item = usize>) -> Option<usize>,
 ) -> *mut c_char {
     let Ok(byte) = u8::try_from(ch) else {
@@ -165,7 +170,7 @@ unsafe fn find_char(
 /// The first occurrence of `ch` in `lpsz` (`strchr`): exact match, case-sensitive; NULL
 /// when it does not occur or `lpsz` is NULL. Searching for 0 finds the terminator.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SzFindCh(lpsz: *const c_char, ch: u16) -> *mut c_char {
+pub unsafe extern "system" fn SzFindCh(lpsz: *const c_char, ch: USHORT) -> *mut c_char {
     // SAFETY: `lpsz` is NULL or the caller's terminated string.
     guard(std::ptr::null_mut(), || unsafe {
         find_char(lpsz, ch, |hits| hits.next())
@@ -175,7 +180,7 @@ pub unsafe extern "system" fn SzFindCh(lpsz: *const c_char, ch: u16) -> *mut c_c
 /// The last occurrence of `ch` in `lpsz` (`strrchr`); NULL when it does not occur or
 /// `lpsz` is NULL. Searching for 0 finds the terminator.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SzFindLastCh(lpsz: *const c_char, ch: u16) -> *mut c_char {
+pub unsafe extern "system" fn SzFindLastCh(lpsz: *const c_char, ch: USHORT) -> *mut c_char {
     // SAFETY: `lpsz` is NULL or the caller's terminated string.
     guard(std::ptr::null_mut(), || unsafe {
         find_char(lpsz, ch, |hits| hits.last())
@@ -207,7 +212,7 @@ pub unsafe extern "system" fn SzFindSz(lpsz: *const c_char, lpszKey: *const c_ch
 /// Reverses the byte order of each of the `cWords` 16-bit words at `lpwSource`, in place.
 /// NULL does nothing.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SwapPword(lpwSource: *mut u16, cWords: ULONG) {
+pub unsafe extern "system" fn SwapPword(lpwSource: *mut WORD, cWords: ULONG) {
     guard((), || {
         if lpwSource.is_null() {
             return;

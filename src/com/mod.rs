@@ -3,6 +3,7 @@
 //! into and out of the caller's C structures, and the engines that drive other objects
 //! through their vtables (`CopyTo`/`CopyProps`, with a caller's progress object).
 
+pub mod add_columns;
 mod copy_children;
 pub mod copy_to;
 mod copy_values;
