@@ -1810,6 +1810,38 @@ HLOCAL LocalFree(HLOCAL hMem);
 #endif
 
 /*
+ The bytes `ScCopyNotifications` needs for the `cNotifications` notifications and the
+ data they point at, in `*lpcb` (optional). `MAPI_E_INVALID_PARAMETER` for a negative
+ count, a NULL or misaligned array with a count, an unknown event type, or a pointer
+ missing where a count says there is data.
+ */
+SCODE ScCountNotifications(int cNotifications, NOTIFICATION *lpNotifications, ULONG *lpcb);
+
+/*
+ Copies the notifications and their data into `lpvDst`, which must hold the size
+ `ScCountNotifications` gives and be 8-byte aligned (a `MAPIAllocateBuffer` block is);
+ the bytes used go to `*lpcb` (optional). The copy points into itself only. Refusals as
+ `ScCountNotifications`'s, and a NULL or misaligned destination; nothing is written then.
+ */
+SCODE ScCopyNotifications(int cNotification,
+                          NOTIFICATION *lpNotifications,
+                          void *lpvDst,
+                          ULONG *lpcb);
+
+/*
+ Rewrites, in place, the pointers of notifications `ScCopyNotifications` packed at
+ `lpvBaseOld` and now at `lpNotifications` (the block moved as a whole, say through a
+ file or another process) so that they are right when the block is read at
+ `lpvBaseNew`; the block's size goes to `*lpcb` (optional). `MAPI_E_INVALID_PARAMETER`
+ for a negative count, a NULL or misaligned array with a count, or an unknown event type.
+ */
+SCODE ScRelocNotifications(int cNotification,
+                           NOTIFICATION *lpNotifications,
+                           void *lpvBaseOld,
+                           void *lpvBaseNew,
+                           ULONG *lpcb);
+
+/*
  Opens a message session: messages opened in it are closed together by
  `CloseIMsgSession`.
 

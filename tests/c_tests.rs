@@ -220,6 +220,11 @@ fn add_columns_c() {
 }
 
 #[test]
+fn notifications_c() {
+    compile_and_run("notifications.c");
+}
+
+#[test]
 fn utilsurface_c() {
     compile_and_run("utilsurface.c");
 }

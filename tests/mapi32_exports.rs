@@ -84,6 +84,10 @@ const EXPORTED: &[&str] = &[
     // Tables (mapiutil.h).
     "HrAddColumns",
     "HrAddColumnsEx",
+    // Notifications (mapiutil.h).
+    "ScCountNotifications",
+    "ScCopyNotifications",
+    "ScRelocNotifications",
 ];
 
 /// In the subset, not exported yet: issue 19 (and the codec issues for RTF and TNEF) asks
@@ -99,9 +103,6 @@ const TO_DO: &[&str] = &[
     "HrDecomposeEID",
     "HrComposeMsgID",
     "HrDecomposeMsgID",
-    "ScCountNotifications",
-    "ScCopyNotifications",
-    "ScRelocNotifications",
     "HrAllocAdviseSink",
     "HrThisThreadAdviseSink",
     "HrDispatchNotifications",

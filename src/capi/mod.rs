@@ -15,6 +15,7 @@ pub mod lockbytes;
 pub mod mapiutil;
 pub mod memory;
 pub mod message;
+pub mod notifications;
 pub mod prop;
 pub mod session;
 pub mod storage;

@@ -17,6 +17,7 @@ pub mod lockbytes;
 pub mod mapimem;
 pub mod marshal;
 pub mod names;
+pub mod notifications;
 pub mod object;
 pub mod packed_props;
 pub mod progress;
