@@ -1154,6 +1154,26 @@
 #define STG_TOEND 4294967295
 #endif
 
+/*
+ `HrIStorageFromStream`: the storage starts at the stream's beginning.
+ */
+#define STGSTRM_RESET 0
+
+/*
+ The storage starts where the stream's position is.
+ */
+#define STGSTRM_CURRENT 268435456
+
+/*
+ The storage can be written (committed back into the stream).
+ */
+#define STGSTRM_MODIFY 2
+
+/*
+ A new, empty storage replaces what the stream holds from the start point.
+ */
+#define STGSTRM_CREATE 4096
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1982,6 +2002,22 @@ HRESULT WriteClassStg(IStorage *pStg, REFCLSID rclsid);
  */
 HRESULT ReadClassStg(IStorage *pStg, CLSID *pclsid);
 #endif
+
+/*
+ Opens (or with `STGSTRM_CREATE` creates) the compound file held by `lpUnkIn`, an
+ `IStream` when `lpInterface` is NULL or `IID_IStream`, an `ILockBytes` when it is
+ `IID_ILockBytes` (not on Windows, where the storage then comes from ole32's
+ `StgOpenStorageOnILockBytes`). The storage is transacted: its changes reach the stream
+ at `Commit`, and only with `STGSTRM_MODIFY` or `STGSTRM_CREATE` (otherwise it is
+ read-only). `MAPI_E_INVALID_PARAMETER` for NULL pointers, `MAPI_E_UNKNOWN_FLAGS` for
+ other flags, `MAPI_E_INTERFACE_NOT_SUPPORTED` for another interface; a stream that does
+ not hold a compound file gives the storage error (`STG_E_FILEALREADYEXISTS`, as
+ `StgOpenStorageOnILockBytes`).
+ */
+HRESULT HrIStorageFromStream(void *lpUnkIn,
+                             const IID *lpInterface,
+                             ULONG ulFlags,
+                             IStorage **lppStorageOut);
 
 /*
  Writes `cb` bytes at `pb` as `2 * cb` upper-case hexadecimal digits and a terminator

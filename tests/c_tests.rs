@@ -225,6 +225,11 @@ fn notifications_c() {
 }
 
 #[test]
+fn stream_storage_c() {
+    compile_and_run("stream_storage.c");
+}
+
+#[test]
 fn utilsurface_c() {
     compile_and_run("utilsurface.c");
 }

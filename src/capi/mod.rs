@@ -20,6 +20,7 @@ pub mod prop;
 pub mod session;
 pub mod storage;
 pub mod stream;
+pub mod stream_storage;
 pub mod table;
 pub mod textutil;
 pub mod validate;

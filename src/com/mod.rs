@@ -26,6 +26,7 @@ pub mod prop_helpers;
 pub mod scode;
 pub mod session;
 pub mod shells;
+pub mod stream_bytes;
 pub mod tables;
 pub mod types;
 pub mod validate;
