@@ -4,7 +4,9 @@
    keeps every value after the originals are overwritten, and reads right after the block
    is moved and relocated (directly, and through a NULL placeholder base and back).
    Refusals: a negative count, an unknown event type, data missing where a count says
-   there is some, a NULL destination. */
+   there is some, a NULL destination.
+   HrAllocAdviseSink: the sink's OnNotify calls the callback with the context, count and
+   array as given and answers what it answers; QueryInterface and Release as COM's. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -206,6 +208,57 @@ static void check_copy(const NOTIFICATION *n, const char *what)
         CHECK(strcmp(n[6].info.statobj.lpPropVals[0].Value.lpszA, "Quarterly report") == 0);
 }
 
+static int calls;
+static void *seen_context;
+static ULONG seen_count;
+static LPNOTIFICATION seen_array;
+
+static LONG STDAPICALLTYPE on_event(LPVOID context, ULONG count, LPNOTIFICATION array)
+{
+    calls++;
+    seen_context = context;
+    seen_count = count;
+    seen_array = array;
+    return calls == 1 ? 0 : (LONG)0x80000000; /* CALLBACK_DISCONTINUE the second time */
+}
+
+static void advise_sink(void)
+{
+    LPMAPIADVISESINK sink = NULL;
+    void *other = NULL;
+    NOTIFICATION n[2];
+    int context = 7;
+
+    CHECK_OK(HrAllocAdviseSink(on_event, &context, &sink));
+    CHECK(sink != NULL);
+    if (!sink)
+        return;
+    memset(n, 0, sizeof n);
+    n[0].ulEventType = fnevNewMail;
+    n[1].ulEventType = fnevExtended;
+    CHECK(sink->lpVtbl->OnNotify(sink, 2, n) == 0);
+    CHECK(calls == 1 && seen_context == &context && seen_count == 2 && seen_array == n);
+    CHECK(sink->lpVtbl->OnNotify(sink, 1, n + 1) == 0x80000000u);
+    CHECK(calls == 2 && seen_count == 1 && seen_array == n + 1);
+
+    CHECK_OK(sink->lpVtbl->QueryInterface(sink, &IID_IMAPIAdviseSink, &other));
+    CHECK(other == (void *)sink);
+    CHECK(sink->lpVtbl->Release(sink) == 1);
+    CHECK_OK(sink->lpVtbl->QueryInterface(sink, &IID_IUnknown, &other));
+    CHECK(other == (void *)sink);
+    CHECK(sink->lpVtbl->Release(sink) == 1);
+    other = (void *)1;
+    CHECK_HR(sink->lpVtbl->QueryInterface(sink, &IID_IMessage, &other), E_NOINTERFACE);
+    CHECK(other == NULL);
+    CHECK(sink->lpVtbl->Release(sink) == 0);
+
+    sink = (LPMAPIADVISESINK)1;
+    CHECK_HR(HrAllocAdviseSink(NULL, &context, &sink), MAPI_E_INVALID_PARAMETER);
+    CHECK(sink == NULL);
+    CHECK_HR(HrAllocAdviseSink(on_event, NULL, NULL), MAPI_E_INVALID_PARAMETER);
+    CHECK(calls == 2);
+}
+
 int main(void)
 {
     NOTIFICATION src[N];
@@ -276,5 +329,6 @@ int main(void)
 
     free(copy);
     free(moved);
+    advise_sink();
     return check_report("notifications");
 }

@@ -1335,6 +1335,16 @@ extern const GUID PSETID_AirSync;
 extern const GUID GUID_NULL;
 
 /*
+ A new advise sink (one reference; `Release` it) whose `OnNotify` calls `lpfnCallback`
+ with `lpvContext`. `MAPI_E_INVALID_PARAMETER` for a NULL callback or out-pointer.
+ */
+HRESULT HrAllocAdviseSink(LONG (*lpfnCallback)(void *lpvContext,
+                                               ULONG cNotification,
+                                               NOTIFICATION *lpNotifications),
+                          void *lpvContext,
+                          IMAPIAdviseSink **lppAdviseSink);
+
+/*
  Moves or adds the columns of `lpproptagColumnsNew` to the front of the table's current
  columns (each current column not among them follows, in its order) with one
  `SetColumns`. The current columns are read with `QueryColumns` and freed with

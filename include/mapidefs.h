@@ -402,6 +402,11 @@ typedef struct _NOTIFICATION {
     } info;
 } NOTIFICATION, *LPNOTIFICATION;
 
+/* What HrAllocAdviseSink's sink calls from IMAPIAdviseSink::OnNotify. */
+typedef LONG (STDAPICALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification,
+                                            LPNOTIFICATION lpNotifications);
+typedef NOTIFCALLBACK *LPNOTIFCALLBACK;
+
 #define MAPI_IMAPIPROGRESS_METHODS(IPURE) \
     STDMETHOD(Progress)(THIS_ ULONG ulValue, ULONG ulCount, ULONG ulTotal) IPURE; \
     STDMETHOD(GetFlags)(THIS_ ULONG *lpulFlags) IPURE; \

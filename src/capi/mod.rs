@@ -3,6 +3,7 @@
 //! SCODEs; the work happens in the layers below.
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
+pub mod advise_sink;
 pub mod attach;
 pub mod columns;
 pub mod convindex;

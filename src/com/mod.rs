@@ -4,6 +4,7 @@
 //! through their vtables (`CopyTo`/`CopyProps`, with a caller's progress object).
 
 pub mod add_columns;
+pub mod advise_sink;
 mod copy_children;
 pub mod copy_to;
 mod copy_values;
