@@ -13,13 +13,14 @@ fn count_of(n: c_int) -> Result<ULONG, SCODE> {
     ULONG::try_from(n).map_err(|_| MAPI_E_INVALID_PARAMETER)
 }
 
-/// Stores `size` in the optional `lpcb`.
+/// `S_OK` with the size stored in the optional `lpcb`, or the refusal.
 ///
 /// # Safety
 /// `lpcb` must be NULL or writable.
-unsafe fn give_size(lpcb: *mut ULONG, size: usize) -> SCODE {
-    let Ok(size) = ULONG::try_from(size) else {
-        return MAPI_E_NOT_ENOUGH_MEMORY;
+unsafe fn give_size(lpcb: *mut ULONG, size: Result<usize, SCODE>) -> SCODE {
+    let size = match size.and_then(|n| ULONG::try_from(n).map_err(|_| MAPI_E_NOT_ENOUGH_MEMORY)) {
+        Ok(n) => n,
+        Err(sc) => return sc,
     };
     // SAFETY: forwarded from the caller.
     if let Some(out) = unsafe { super::OutParam::new(lpcb) } {
@@ -39,16 +40,11 @@ pub unsafe extern "system" fn ScCountNotifications(
     lpcb: *mut ULONG,
 ) -> SCODE {
     guard(MAPI_E_CALL_FAILED, || {
-        let n = match count_of(cNotifications) {
-            Ok(n) => n,
-            Err(sc) => return sc,
-        };
-        // SAFETY: the caller's array of `n` notifications.
-        match unsafe { notifications::count(n, lpNotifications) } {
-            // SAFETY: `lpcb` is NULL or the caller's ULONG.
-            Ok(size) => unsafe { give_size(lpcb, size) },
-            Err(sc) => sc,
-        }
+        // SAFETY: the caller's array of `cNotifications` notifications.
+        let size = count_of(cNotifications)
+            .and_then(|n| unsafe { notifications::count(n, lpNotifications) });
+        // SAFETY: `lpcb` is NULL or the caller's ULONG.
+        unsafe { give_size(lpcb, size) }
     })
 }
 
@@ -64,24 +60,19 @@ pub unsafe extern "system" fn ScCopyNotifications(
     lpcb: *mut ULONG,
 ) -> SCODE {
     guard(MAPI_E_CALL_FAILED, || {
-        let n = match count_of(cNotification) {
-            Ok(n) => n,
-            Err(sc) => return sc,
-        };
-        if lpvDst.is_null() {
-            return MAPI_E_INVALID_PARAMETER;
-        }
-        // SAFETY: the caller's array; everything is checked before anything is written.
-        let size = match unsafe { notifications::count(n, lpNotifications) } {
-            Ok(size) => size,
-            Err(sc) => return sc,
-        };
-        // SAFETY: the caller's destination holds the counted size.
-        match unsafe { notifications::copy(n, lpNotifications, lpvDst.cast(), size) } {
-            // SAFETY: `lpcb` is NULL or the caller's ULONG.
-            Ok(used) => unsafe { give_size(lpcb, used) },
-            Err(sc) => sc,
-        }
+        let used = count_of(cNotification).and_then(|n| {
+            if lpvDst.is_null() {
+                return Err(MAPI_E_INVALID_PARAMETER);
+            }
+            // SAFETY: the caller's array, all checked before anything is written; the
+            // caller's destination holds the counted size.
+            unsafe {
+                let size = notifications::count(n, lpNotifications)?;
+                notifications::copy(n, lpNotifications, lpvDst.cast(), size)
+            }
+        });
+        // SAFETY: `lpcb` is NULL or the caller's ULONG.
+        unsafe { give_size(lpcb, used) }
     })
 }
 
@@ -99,17 +90,11 @@ pub unsafe extern "system" fn ScRelocNotifications(
     lpcb: *mut ULONG,
 ) -> SCODE {
     guard(MAPI_E_CALL_FAILED, || {
-        let n = match count_of(cNotification) {
-            Ok(n) => n,
-            Err(sc) => return sc,
-        };
         // SAFETY: the caller's packed block.
-        match unsafe {
+        let size = count_of(cNotification).and_then(|n| unsafe {
             notifications::relocate(n, lpNotifications, lpvBaseOld as usize, lpvBaseNew as usize)
-        } {
-            // SAFETY: `lpcb` is NULL or the caller's ULONG.
-            Ok(size) => unsafe { give_size(lpcb, size) },
-            Err(sc) => sc,
-        }
+        });
+        // SAFETY: `lpcb` is NULL or the caller's ULONG.
+        unsafe { give_size(lpcb, size) }
     })
 }

@@ -209,21 +209,31 @@ pub unsafe extern "system" fn SzFindSz(lpsz: *const c_char, lpszKey: *const c_ch
     })
 }
 
+/// Reverses the byte order of each of the `n` values at `p` with `swap`, in place; NULL
+/// does nothing.
+///
+/// # Safety
+/// `p` must be NULL or hold `n` values (at any alignment).
+unsafe fn swap_each<T: Copy>(p: *mut T, n: ULONG, swap: fn(T) -> T) {
+    if p.is_null() {
+        return;
+    }
+    for i in 0..n as usize {
+        // SAFETY: forwarded from the caller; unaligned access is allowed.
+        unsafe {
+            let v = p.add(i);
+            v.write_unaligned(swap(v.read_unaligned()));
+        }
+    }
+}
+
 /// Reverses the byte order of each of the `cWords` 16-bit words at `lpwSource`, in place.
 /// NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SwapPword(lpwSource: *mut WORD, cWords: ULONG) {
-    guard((), || {
-        if lpwSource.is_null() {
-            return;
-        }
-        for i in 0..cWords as usize {
-            // SAFETY: the caller's array holds `cWords` words; unaligned access is allowed.
-            unsafe {
-                let p = lpwSource.add(i);
-                p.write_unaligned(p.read_unaligned().swap_bytes());
-            }
-        }
+    // SAFETY: the caller's array holds `cWords` words.
+    guard((), || unsafe {
+        swap_each(lpwSource, cWords, u16::swap_bytes)
     })
 }
 
@@ -231,16 +241,8 @@ pub unsafe extern "system" fn SwapPword(lpwSource: *mut WORD, cWords: ULONG) {
 /// place (0xFFFF0001 becomes 0x0100FFFF). NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SwapPlong(lpulSource: *mut ULONG, cLongs: ULONG) {
-    guard((), || {
-        if lpulSource.is_null() {
-            return;
-        }
-        for i in 0..cLongs as usize {
-            // SAFETY: the caller's array holds `cLongs` values; unaligned access is allowed.
-            unsafe {
-                let p = lpulSource.add(i);
-                p.write_unaligned(p.read_unaligned().swap_bytes());
-            }
-        }
+    // SAFETY: the caller's array holds `cLongs` values.
+    guard((), || unsafe {
+        swap_each(lpulSource, cLongs, u32::swap_bytes)
     })
 }
