@@ -4,8 +4,9 @@
 //! For a Windows target it also exports every C function under its stdcall-decorated name
 //! as well (`OpenIMsgOnIStg@44`), as Windows' `mapi32.dll` does and as callers ask
 //! `GetProcAddress` for (mapi-abi.md §1.5). The sizes are computed as 32-bit stdcall would:
-//! 4 bytes per argument (every exported argument is a pointer or a 32-bit integer). The
-//! aliases go to the linker in a module-definition file in `OUT_DIR`.
+//! 4 bytes per argument (every exported argument is a pointer or a 32-bit integer), except
+//! a `FILETIME` passed by value, which takes 8 (`FtAddFt@16`). The aliases go to the linker
+//! in a module-definition file in `OUT_DIR`.
 //!
 //! And it turns `c-tests/programs.txt`, the one list of the C test programs, into the
 //! `#[test]` functions `tests/c_tests.rs` includes (`c_programs.rs` in `OUT_DIR`).
@@ -78,7 +79,7 @@ fn decorated_exports() {
     }
     let mut def = String::from("EXPORTS\n");
     for (name, args) in &exports {
-        writeln!(def, "    \"{name}@{}\" = {name}", 4 * args).unwrap();
+        writeln!(def, "    \"{name}@{args}\" = {name}").unwrap();
     }
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("decorated.def");
     std::fs::write(&out, def).expect("write decorated.def");
@@ -115,7 +116,7 @@ fn exported_functions(text: &str, exports: &mut Vec<(String, usize)>) {
         };
         let open = sig.find('(').expect("argument list");
         let name = sig[..open].trim().to_string();
-        exports.push((name, count_args(&sig[open + 1..])));
+        exports.push((name, arg_bytes(&sig[open + 1..])));
     }
 }
 
@@ -124,9 +125,11 @@ fn offset(text: &str, n: usize) -> usize {
     text.split_inclusive('\n').take(n).map(str::len).sum()
 }
 
-/// Counts the top-level arguments of a list starting just after its `(`.
-fn count_args(list: &str) -> usize {
-    let (mut depth, mut args, mut pending, mut prev) = (0usize, 0usize, false, ' ');
+/// The stack bytes 32-bit stdcall gives the arguments of a list starting just after its
+/// `(`: 4 for each, 8 for a `FILETIME` passed by value.
+fn arg_bytes(list: &str) -> usize {
+    let (mut depth, mut prev) = (0usize, ' ');
+    let mut args: Vec<String> = vec![String::new()];
     for c in list.chars() {
         match c {
             '(' | '<' | '[' => depth += 1,
@@ -134,15 +137,20 @@ fn count_args(list: &str) -> usize {
             ')' | ']' => depth -= 1,
             '>' if prev != '-' => depth -= 1,
             ',' if depth == 0 => {
-                args += usize::from(pending);
-                pending = false;
+                args.push(String::new());
                 prev = c;
                 continue;
             }
             _ => {}
         }
-        pending |= !c.is_whitespace();
+        args.last_mut().expect("one argument at least").push(c);
         prev = c;
     }
-    args + usize::from(pending)
+    args.iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| {
+            let ty = a.split_once(':').map_or("", |(_, t)| t.trim());
+            if ty == "FILETIME" { 8 } else { 4 }
+        })
+        .sum()
 }

@@ -1209,6 +1209,26 @@
  */
 #define MAPI_NATIVE_BODY_TYPE_PLAIN_TEXT MAPI_NATIVE_BODY_TYPE_PLAINTEXT
 
+/*
+ `HrIStorageFromStream`: the storage starts at the stream's beginning.
+ */
+#define STGSTRM_RESET 0
+
+/*
+ The storage starts where the stream's position is.
+ */
+#define STGSTRM_CURRENT 268435456
+
+/*
+ The storage can be written (committed back into the stream).
+ */
+#define STGSTRM_MODIFY 2
+
+/*
+ A new, empty storage replaces what the stream holds from the start point.
+ */
+#define STGSTRM_CREATE 4096
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1368,6 +1388,88 @@ extern const GUID PSETID_AirSync;
 #endif
 
 extern const GUID GUID_NULL;
+
+/*
+ A new advise sink (one reference; `Release` it) whose `OnNotify` calls `lpfnCallback`
+ with `lpvContext`. `MAPI_E_INVALID_PARAMETER` for a NULL callback or out-pointer.
+ */
+HRESULT HrAllocAdviseSink(LONG (*lpfnCallback)(void *lpvContext,
+                                               ULONG cNotification,
+                                               NOTIFICATION *lpNotifications),
+                          void *lpvContext,
+                          IMAPIAdviseSink **lppAdviseSink);
+
+/*
+ Moves or adds the columns of `lpproptagColumnsNew` to the front of the table's current
+ columns (each current column not among them follows, in its order) with one
+ `SetColumns`. The current columns are read with `QueryColumns` and freed with
+ `lpFreeBuffer`; the new column set is allocated with `lpAllocateBuffer`.
+ `MAPI_E_INVALID_PARAMETER` for a NULL table, column array or function; the table's own
+ error when it refuses.
+ */
+HRESULT HrAddColumns(IMAPITable *lptbl,
+                     SPropTagArray *lpproptagColumnsNew,
+                     SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                     ULONG (*lpFreeBuffer)(void *lpBuffer));
+
+/*
+ [`HrAddColumns`], after calling `lpfnFilterColumns` (when not NULL) with the table's
+ current columns: it may change their tags in place before the merge.
+ */
+HRESULT HrAddColumnsEx(IMAPITable *lptbl,
+                       SPropTagArray *lpproptagColumnsNew,
+                       SCODE (*lpAllocateBuffer)(ULONG cbSize, void **lppBuffer),
+                       ULONG (*lpFreeBuffer)(void *lpBuffer),
+                       void (*lpfnFilterColumns)(SPropTagArray *ptaga));
+
+/*
+ The conversation index of a new message: a new thread (22 bytes: the current time and
+ a new GUID) when `cbParent` is 0, otherwise the parent's index with a 5-byte response
+ level for now appended ([MS-OXOMSG] 2.2.1.3). The index is one `MAPIAllocateBuffer`
+ block (free it with `MAPIFreeBuffer`). `MAPI_E_INVALID_PARAMETER` for NULL out-pointers,
+ a NULL parent with a nonzero count, or a parent shorter than the 22-byte header.
+ */
+SCODE ScCreateConversationIndex(ULONG cbParent,
+                                BYTE *lpbParent,
+                                ULONG *lpcbConvIndex,
+                                BYTE **lppbConvIndex);
+
+/*
+ Fills `lpMuid` with a new unique identifier (random, as a version-4 GUID);
+ `MAPI_E_INVALID_PARAMETER` for NULL.
+ */
+SCODE ScGenerateMuid(MAPIUID *lpMuid);
+
+/*
+ `ftAddend1 + ftAddend2`, modulo 2^64.
+ */
+FILETIME FtAddFt(FILETIME ftAddend1, FILETIME ftAddend2);
+
+/*
+ `ft1 + ft2` plus the incoming carry `*pwCarry` (any nonzero value counts as 1), modulo
+ 2^64; `*pwCarry` then holds the carry out, 0 or 1. A NULL `pwCarry` adds as `FtAddFt`.
+ */
+FILETIME FtAdcFt(FILETIME ft1, FILETIME ft2, WORD *pwCarry);
+
+/*
+ `ftMinuend - ftSubtrahend`, modulo 2^64.
+ */
+FILETIME FtSubFt(FILETIME ftMinuend, FILETIME ftSubtrahend);
+
+/*
+ The two's complement of `ft`.
+ */
+FILETIME FtNegFt(FILETIME ft);
+
+/*
+ `ftMultiplicand * ftMultiplier`, modulo 2^64.
+ */
+FILETIME FtMulDw(DWORD ftMultiplier, FILETIME ftMultiplicand);
+
+/*
+ The 64-bit product of two 32-bit values (it always fits).
+ */
+FILETIME FtMulDwDw(DWORD ftMultiplicand, DWORD ftMultiplier);
 
 #if !defined(_WIN32)
 /*
@@ -1766,6 +1868,38 @@ HLOCAL LocalFree(HLOCAL hMem);
 #endif
 
 /*
+ The bytes `ScCopyNotifications` needs for the `cNotifications` notifications and the
+ data they point at, in `*lpcb` (optional). `MAPI_E_INVALID_PARAMETER` for a negative
+ count, a NULL or misaligned array with a count, an unknown event type, or a pointer
+ missing where a count says there is data.
+ */
+SCODE ScCountNotifications(int cNotifications, NOTIFICATION *lpNotifications, ULONG *lpcb);
+
+/*
+ Copies the notifications and their data into `lpvDst`, which must hold the size
+ `ScCountNotifications` gives and be 8-byte aligned (a `MAPIAllocateBuffer` block is);
+ the bytes used go to `*lpcb` (optional). The copy points into itself only. Refusals as
+ `ScCountNotifications`'s, and a NULL or misaligned destination; nothing is written then.
+ */
+SCODE ScCopyNotifications(int cNotification,
+                          NOTIFICATION *lpNotifications,
+                          void *lpvDst,
+                          ULONG *lpcb);
+
+/*
+ Rewrites, in place, the pointers of notifications `ScCopyNotifications` packed at
+ `lpvBaseOld` and now at `lpNotifications` (the block moved as a whole, say through a
+ file or another process) so that they are right when the block is read at
+ `lpvBaseNew`; the block's size goes to `*lpcb` (optional). `MAPI_E_INVALID_PARAMETER`
+ for a negative count, a NULL or misaligned array with a count, or an unknown event type.
+ */
+SCODE ScRelocNotifications(int cNotification,
+                           NOTIFICATION *lpNotifications,
+                           void *lpvBaseOld,
+                           void *lpvBaseNew,
+                           ULONG *lpcb);
+
+/*
  Opens a file as an `IStream` (reads and writes go straight to the file; `Commit` syncs
  it). `ulFlags`: `STGM_READ`/`STGM_WRITE`/`STGM_READWRITE`, `STGM_CREATE` (create or empty
  the file), `STGM_DELETEONRELEASE` (remove it at the last `Release`), and
@@ -2014,6 +2148,22 @@ HRESULT ReadClassStg(IStorage *pStg, CLSID *pclsid);
 #endif
 
 /*
+ Opens (or with `STGSTRM_CREATE` creates) the compound file held by `lpUnkIn`, an
+ `IStream` when `lpInterface` is NULL or `IID_IStream`, an `ILockBytes` when it is
+ `IID_ILockBytes` (not on Windows, where the storage then comes from ole32's
+ `StgOpenStorageOnILockBytes`). The storage is transacted: its changes reach the stream
+ at `Commit`, and only with `STGSTRM_MODIFY` or `STGSTRM_CREATE` (otherwise it is
+ read-only). `MAPI_E_INVALID_PARAMETER` for NULL pointers, `MAPI_E_UNKNOWN_FLAGS` for
+ other flags, `MAPI_E_INTERFACE_NOT_SUPPORTED` for another interface; a stream that does
+ not hold a compound file gives the storage error (`STG_E_FILEALREADYEXISTS`, as
+ `StgOpenStorageOnILockBytes`).
+ */
+HRESULT HrIStorageFromStream(void *lpUnkIn,
+                             const IID *lpInterface,
+                             ULONG ulFlags,
+                             IStorage **lppStorageOut);
+
+/*
  Creates an empty `ITableData` of type `ulTableType` (`TBLTYPE_SNAPSHOT`, `_KEYSET` or
  `_DYNAMIC`, which its views' `GetStatus` report) whose rows are identified by the value
  of `ulPropTagIndexColumn` and whose views start with the columns
@@ -2029,6 +2179,137 @@ SCODE CreateTable(const IID *lpInterface,
                   ULONG ulPropTagIndexColumn,
                   SPropTagArray *lpSPropTagArrayColumns,
                   ITableData **lppTableData);
+
+/*
+ Writes `cb` bytes at `pb` as `2 * cb` upper-case hexadecimal digits and a terminator
+ into `sz` (0x0A becomes "0A"). `cb` of 0 or less writes an empty string; a NULL `sz`
+ writes nothing, a NULL `pb` an empty string.
+ */
+void HexFromBin(BYTE *pb, int cb, char *sz);
+
+/*
+ Converts a string of hexadecimal digit pairs (either case) into bytes at `pb`, which
+ must hold half as many bytes as the string has digits. FALSE, with nothing written, when
+ a character is not a hexadecimal digit or the number of digits is odd (or either
+ pointer is NULL).
+ */
+BOOL FBinFromHex(char *sz, BYTE *pb);
+
+/*
+ Converts the first `2 * cb` hexadecimal digits of `sz` (all of it when shorter) into at
+ most `cb` bytes at `pb`. `MAPI_E_CALL_FAILED`, with nothing written, when that part holds
+ a character that is not a hexadecimal digit or an odd number of digits;
+ `MAPI_E_INVALID_PARAMETER` for a NULL string, or a NULL `pb` with `cb` above 0.
+ */
+SCODE ScBinFromHexBounded(char *sz, BYTE *pb, ULONG cb);
+
+/*
+ The number the string's leading hexadecimal digits spell (either case); 0 when it does
+ not start with one, or for NULL. More than eight digits keep the last eight's value.
+ */
+ULONG UlFromSzHex(const char *lpsz);
+
+/*
+ The number the string's leading decimal digits spell; 0 when it does not start with
+ one, or for NULL. The arithmetic is 32-bit unsigned and wraps.
+ */
+UINT UFromSz(const char *lpsz);
+
+/*
+ The first occurrence of `ch` in `lpsz` (`strchr`): exact match, case-sensitive; NULL
+ when it does not occur or `lpsz` is NULL. Searching for 0 finds the terminator.
+ */
+char *SzFindCh(const char *lpsz, USHORT ch);
+
+/*
+ The last occurrence of `ch` in `lpsz` (`strrchr`); NULL when it does not occur or
+ `lpsz` is NULL. Searching for 0 finds the terminator.
+ */
+char *SzFindLastCh(const char *lpsz, USHORT ch);
+
+/*
+ The first occurrence of `lpszKey` in `lpsz` (`strstr`): exact match, case-sensitive.
+ NULL when it does not occur, when the key is longer than the string, or when either is
+ NULL; an empty key is found at the start.
+ */
+char *SzFindSz(const char *lpsz, const char *lpszKey);
+
+/*
+ Reverses the byte order of each of the `cWords` 16-bit words at `lpwSource`, in place.
+ NULL does nothing.
+ */
+void SwapPword(WORD *lpwSource, ULONG cWords);
+
+/*
+ Reverses the byte order of each of the `cLongs` 32-bit values at `lpulSource`, in
+ place (0xFFFF0001 becomes 0x0100FFFF). NULL does nothing.
+ */
+void SwapPlong(ULONG *lpulSource, ULONG cLongs);
+
+/*
+ Whether a property value is invalid: an undefined type, a Boolean other than 0 or 1,
+ a NULL string, GUID or array, a binary with bytes but no pointer.
+ */
+ULONG FBadProp(SPropValue *lpprop);
+
+/*
+ Whether a property tag is invalid: a type MAPI does not define (`MV_INSTANCE` only on a
+ multi-valued type), or the identifier 0xFFFF.
+ */
+ULONG FBadPropTag(ULONG ulPropTag);
+
+/*
+ Whether a row is invalid: NULL, values missing for its count, or a bad value.
+ */
+ULONG FBadRow(SRow *lprow);
+
+/*
+ Whether a row set is invalid: NULL, or any of its rows bad.
+ */
+BOOL FBadRowSet(SRowSet *lpRowSet);
+
+/*
+ Whether a column set is invalid: NULL, a bad tag, or a `PT_ERROR` column (`PT_NULL`
+ columns are valid).
+ */
+ULONG FBadColumnSet(SPropTagArray *lpptaCols);
+
+/*
+ Whether a sort order set is invalid: NULL, more categories than keys or more expanded
+ categories than categories, a bad tag or an unknown order.
+ */
+ULONG FBadSortOrderSet(SSortOrderSet *lpsos);
+
+/*
+ Whether a restriction, or any restriction under it, is invalid: an unknown kind,
+ operator or fuzzy level, a bad tag or value, a value whose type differs from its tag's,
+ a missing sub-restriction, nesting deeper than 256.
+ */
+ULONG FBadRestriction(SRestriction *lpres);
+
+/*
+ Whether an entry list is invalid: NULL, or an entry identifier NULL or shorter than its
+ 4 flag bytes.
+ */
+BOOL FBadEntryList(ENTRYLIST *lpEntryList);
+
+/*
+ Whether an array of `cStrings` 8-bit strings is invalid: NULL with a count, or a NULL
+ string.
+ */
+BOOL FBadRglpszA(char **lppszA, ULONG cStrings);
+
+/*
+ Whether an array of `cStrings` Unicode strings is invalid: NULL with a count, or a NULL
+ string.
+ */
+BOOL FBadRglpszW(WCHAR **lppszW, ULONG cStrings);
+
+/*
+ Whether an array of `cNames` named-property names is invalid: NULL with a count, a NULL
+ name or GUID, an unknown kind, or a string name without its string.
+ */
+BOOL FBadRglpNameID(MAPINAMEID **lppNameId, ULONG cNames);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -311,7 +311,101 @@ typedef MAPIINIT_0 MAPIINIT, *LPMAPIINIT;
     MAPIMETHOD_(ULONG, AddRef)(THIS) IPURE; \
     MAPIMETHOD_(ULONG, Release)(THIS) IPURE;
 
-typedef struct _NOTIFICATION NOTIFICATION, *LPNOTIFICATION;
+/* ===== notifications ===== */
+#define fnevCriticalError           ((ULONG)0x00000001)
+#define fnevNewMail                 ((ULONG)0x00000002)
+#define fnevObjectCreated           ((ULONG)0x00000004)
+#define fnevObjectDeleted           ((ULONG)0x00000008)
+#define fnevObjectModified          ((ULONG)0x00000010)
+#define fnevObjectMoved             ((ULONG)0x00000020)
+#define fnevObjectCopied            ((ULONG)0x00000040)
+#define fnevSearchComplete          ((ULONG)0x00000080)
+#define fnevTableModified           ((ULONG)0x00000100)
+#define fnevStatusObjectModified    ((ULONG)0x00000200)
+#define fnevReservedForMapi         ((ULONG)0x40000000)
+#define fnevExtended                ((ULONG)0x80000000)
+
+/* TABLE_NOTIFICATION's ulTableEvent. */
+#define TABLE_CHANGED       1
+#define TABLE_ERROR         2
+#define TABLE_ROW_ADDED     3
+#define TABLE_ROW_DELETED   4
+#define TABLE_ROW_MODIFIED  5
+#define TABLE_SORT_DONE     6
+#define TABLE_RESTRICT_DONE 7
+#define TABLE_SETCOL_DONE   8
+#define TABLE_RELOAD        9
+
+typedef struct _ERROR_NOTIFICATION {
+    ULONG cbEntryID;
+    LPENTRYID lpEntryID;
+    SCODE scode;
+    ULONG ulFlags;
+    LPMAPIERROR lpMAPIError;
+} ERROR_NOTIFICATION;
+
+typedef struct _NEWMAIL_NOTIFICATION {
+    ULONG cbEntryID;
+    LPENTRYID lpEntryID;
+    ULONG cbParentID;
+    LPENTRYID lpParentID;
+    ULONG ulFlags;
+    LPTSTR lpszMessageClass;
+    ULONG ulMessageFlags;
+} NEWMAIL_NOTIFICATION;
+
+typedef struct _OBJECT_NOTIFICATION {
+    ULONG cbEntryID;
+    LPENTRYID lpEntryID;
+    ULONG ulObjType;
+    ULONG cbParentID;
+    LPENTRYID lpParentID;
+    ULONG cbOldID;
+    LPENTRYID lpOldID;
+    ULONG cbOldParentID;
+    LPENTRYID lpOldParentID;
+    LPSPropTagArray lpPropTagArray;
+} OBJECT_NOTIFICATION;
+
+typedef struct _TABLE_NOTIFICATION {
+    ULONG ulTableEvent;
+    HRESULT hResult;
+    SPropValue propIndex;
+    SPropValue propPrior;
+    SRow row;
+    ULONG ulPad;
+} TABLE_NOTIFICATION;
+
+typedef struct _EXTENDED_NOTIFICATION {
+    ULONG ulEvent;
+    ULONG cb;
+    LPBYTE pbEventParameters;
+} EXTENDED_NOTIFICATION;
+
+typedef struct {
+    ULONG cbEntryID;
+    LPENTRYID lpEntryID;
+    ULONG cValues;
+    LPSPropValue lpPropVals;
+} STATUS_OBJECT_NOTIFICATION;
+
+typedef struct _NOTIFICATION {
+    ULONG ulEventType;
+    ULONG ulAlignPad;
+    union {
+        ERROR_NOTIFICATION err;
+        NEWMAIL_NOTIFICATION newmail;
+        OBJECT_NOTIFICATION obj;
+        TABLE_NOTIFICATION tab;
+        EXTENDED_NOTIFICATION ext;
+        STATUS_OBJECT_NOTIFICATION statobj;
+    } info;
+} NOTIFICATION, *LPNOTIFICATION;
+
+/* What HrAllocAdviseSink's sink calls from IMAPIAdviseSink::OnNotify. */
+typedef LONG (STDAPICALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification,
+                                            LPNOTIFICATION lpNotifications);
+typedef NOTIFCALLBACK *LPNOTIFCALLBACK;
 
 #define MAPI_IMAPIPROGRESS_METHODS(IPURE) \
     STDMETHOD(Progress)(THIS_ ULONG ulValue, ULONG ulCount, ULONG ulTotal) IPURE; \

@@ -127,7 +127,7 @@ unsafe extern "system" fn stat(this: This, out: *mut STATSTG, flag: DWORD) -> HR
 ///
 /// # Safety
 /// `p` must be NULL or a live `ILockBytes`.
-unsafe fn lock_bytes_of(p: *mut ILockBytes) -> Option<Arc<dyn LockBytes>> {
+pub(crate) unsafe fn lock_bytes_of(p: *mut ILockBytes) -> Option<Arc<dyn LockBytes>> {
     // SAFETY: forwarded from the caller.
     if let Some(obj) = unsafe { ComObject::<LockBytesShell>::this_as(p.cast()) } {
         return Some(obj.inner.lb.clone());

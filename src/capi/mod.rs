@@ -6,7 +6,11 @@
 #[macro_use]
 mod class;
 
+pub mod advise_sink;
 pub mod attach;
+pub mod columns;
+pub mod convindex;
+pub mod filetime;
 pub mod guid_symbols;
 /// ole32's lock-bytes and HGLOBAL functions: Windows has its own.
 #[cfg(not(windows))]
@@ -14,6 +18,7 @@ pub mod ilockbytes;
 pub mod mapiutil;
 pub mod memory;
 pub mod message;
+pub mod notifications;
 pub mod open_stream_on_file;
 pub mod prop;
 pub mod propdata;
@@ -21,8 +26,11 @@ pub mod rtf;
 pub mod session;
 pub mod storage;
 pub mod stream;
+pub mod stream_storage;
 pub mod table;
 pub mod tabledata;
+pub mod textutil;
+pub mod validate;
 
 use crate::com::types::{ULONG, WCHAR};
 use crate::error::{Error, ErrorKind, Result};

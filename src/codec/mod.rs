@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod compressed_rtf;
+pub mod convindex;
+pub mod hex;
 pub mod nameid;
 pub mod rtf_encap;
 pub mod rtf_sync;

@@ -71,7 +71,7 @@ fn wide(name: &str) -> Result<Vec<u16>> {
 }
 
 /// Frees task memory the caller's storage gave us.
-fn task_free(p: *mut c_void) {
+pub(crate) fn task_free(p: *mut c_void) {
     if p.is_null() {
         return;
     }

@@ -3,6 +3,8 @@
 //! into and out of the caller's C structures, and the engines that drive other objects
 //! through their vtables (`CopyTo`/`CopyProps`, with a caller's progress object).
 
+pub mod add_columns;
+pub mod advise_sink;
 pub mod bodies;
 mod copy_children;
 pub mod copy_to;
@@ -17,6 +19,7 @@ pub mod hglobal;
 pub mod mapimem;
 pub mod mapinameid;
 pub mod marshal;
+pub mod notifications;
 pub mod object;
 pub mod packed_props;
 pub mod progress;
@@ -27,6 +30,8 @@ pub mod rtf_stream;
 pub mod scode;
 pub mod session_registry;
 pub mod shells;
+pub mod stream_bytes;
 pub mod tables;
 pub mod types;
+pub mod validate;
 pub mod vtbl;

@@ -6,6 +6,7 @@ pub mod bag;
 pub mod body;
 mod collate;
 pub mod file_state;
+pub mod filetime;
 mod load;
 pub mod message;
 pub mod name_map;
