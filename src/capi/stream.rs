@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::io::SeekFrom;
 
 use super::{OutParam, invalid_pointer, out_ptr, read_into, task_wide, write_from};
-use crate::com::foreign::ComRef;
+use crate::com::foreign::{ComRef, copy_into_stream};
 use crate::com::guids::*;
 use crate::com::object::ComObject;
 use crate::com::shells::KeepAlive;
@@ -156,32 +156,9 @@ unsafe extern "system" fn copy_to(
             out.set(0);
         }
         let dest = dest.ok_or_else(invalid_pointer)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        let (mut read_total, mut written_total) = (0u64, 0u64);
-        let mut hr = S_OK;
-        while read_total < cb {
-            let want = (cb - read_total).min(buf.len() as u64) as usize;
-            // One read per chunk; our stream lock is not held while the destination runs.
-            let n = obj.inner.stream.lock().read(&mut buf[..want])?;
-            if n == 0 {
-                break;
-            }
-            read_total += n as u64;
-            let mut w: ULONG = 0;
-            // SAFETY: `dest` is a live IStream; the buffer holds `n` bytes.
-            hr = unsafe {
-                (dest.vtbl::<IStreamVtbl>().Write)(
-                    dest.as_ptr(),
-                    buf.as_ptr().cast(),
-                    n as ULONG,
-                    &mut w,
-                )
-            };
-            written_total += u64::from(w);
-            if hr < 0 {
-                break;
-            }
-        }
+        // SAFETY: `dest` is a live IStream (checked above as the caller's pointer).
+        let (read_total, written_total, hr) =
+            unsafe { copy_into_stream(&dest, cb, |buf| obj.inner.stream.lock().read(buf)) }?;
         if let Some(out) = &read_out {
             out.set(read_total);
         }

@@ -4,7 +4,10 @@
 use std::ffi::c_void;
 use std::ptr::NonNull;
 
-use super::vtbl::{IUnknownVtbl, Interface};
+use super::types::{HRESULT, ULONG};
+use super::vtbl::{IStreamVtbl, IUnknownVtbl, Interface};
+use crate::consts::S_OK;
+use crate::error::Result;
 
 /// One reference to a COM object, released on drop.
 pub struct ComRef(NonNull<c_void>);
@@ -53,6 +56,46 @@ impl ComRef {
         // SAFETY: forwarded from the caller.
         unsafe { &*(*(self.0.as_ptr() as *const Interface<V>)).lpVtbl }
     }
+}
+
+/// `IStream::CopyTo`'s pump: reads up to `cb` bytes with `read`, 64 KiB at a time, and
+/// writes each piece into the `IStream` `dest`, holding none of our locks while the
+/// destination runs. Stops at the end of the source or at the destination's first failure.
+/// Returns the bytes read, the bytes written and the destination's last `HRESULT`.
+///
+/// # Safety
+/// `dest` must be a live `IStream`.
+pub unsafe fn copy_into_stream(
+    dest: &ComRef,
+    cb: u64,
+    mut read: impl FnMut(&mut [u8]) -> Result<usize>,
+) -> Result<(u64, u64, HRESULT)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut read_total, mut written_total) = (0u64, 0u64);
+    let mut hr = S_OK;
+    while read_total < cb {
+        let want = (cb - read_total).min(buf.len() as u64) as usize;
+        let n = read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        read_total += n as u64;
+        let mut w: ULONG = 0;
+        // SAFETY: `dest` is a live IStream (the caller's promise); the buffer holds `n` bytes.
+        hr = unsafe {
+            (dest.vtbl::<IStreamVtbl>().Write)(
+                dest.as_ptr(),
+                buf.as_ptr().cast(),
+                n as ULONG,
+                &mut w,
+            )
+        };
+        written_total += u64::from(w);
+        if hr < 0 {
+            break;
+        }
+    }
+    Ok((read_total, written_total, hr))
 }
 
 impl Clone for ComRef {
