@@ -20,6 +20,7 @@ use super::vtbl::IStreamVtbl;
 use crate::codec::compressed_rtf::{self, Decompressor, Format, HEADER_LEN, Header};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
+use crate::storage::seek_position;
 
 /// In-memory spool size before the written RTF moves to a temporary file.
 const SPOOL_MEMORY: usize = 1 << 20;
@@ -318,14 +319,7 @@ impl RtfStreamShell {
     pub fn seek(&self, pos: SeekFrom) -> Result<u64> {
         self.with(|state| match state {
             State::Memory { data, pos: at } => {
-                let base = match pos {
-                    SeekFrom::Start(n) => Some(n),
-                    SeekFrom::Current(d) => (*at as u64).checked_add_signed(d),
-                    SeekFrom::End(d) => (data.len() as u64).checked_add_signed(d),
-                };
-                let new = base.ok_or_else(|| {
-                    Error::new(ErrorKind::StgInvalidFunction, "seek before the start")
-                })?;
+                let new = seek_position(*at as u64, pos, || Ok(data.len() as u64))?;
                 // Past the end reads nothing, as any stream.
                 *at = usize::try_from(new).unwrap_or(usize::MAX);
                 Ok(new)

@@ -101,20 +101,9 @@ impl Stream for PropDataStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let len = self.shared.lock().content.len();
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => len.checked_add_signed(d),
-        };
-        let Some(p) = target else {
-            return err(
-                ErrorKind::StgInvalidFunction,
-                "seek before the start of the stream",
-            );
-        };
-        self.pos = p;
-        Ok(p)
+        let len = || Ok(self.shared.lock().content.len());
+        self.pos = crate::storage::seek_position(self.pos, pos, len)?;
+        Ok(self.pos)
     }
 
     fn size(&self) -> Result<u64> {

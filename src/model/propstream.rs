@@ -90,22 +90,8 @@ impl Stream for PropertyStream {
     }
 
     fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
-        let len = self.size()?;
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => len.checked_add_signed(d),
-        };
-        match target {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => err(
-                ErrorKind::StgInvalidFunction,
-                "seek before the start of the stream",
-            ),
-        }
+        self.pos = crate::storage::seek_position(self.pos, pos, || self.size())?;
+        Ok(self.pos)
     }
 
     fn size(&self) -> Result<u64> {
