@@ -258,3 +258,8 @@ fn stream_matrix_c() {
 fn widths_c() {
     compile_and_run("widths.c");
 }
+
+#[test]
+fn threads_c() {
+    compile_and_run("threads.c");
+}

@@ -154,7 +154,7 @@ export IMSG_COPY_RECIPIENTS=1000 IMSG_MATRIX_MAX_BYTES=102400
 for src in roundtrip.c recipients.c attachments.c named.c mapiutil.c mapiutil_packed.c \
     abi_layout.c abi_layout.cpp abi_subclass.cpp api_errors_cpp.cpp copy_cpp.cpp \
     copy_progress_cpp.cpp foreign_storage_cpp.cpp mapiutil_cpp.cpp named_cpp.cpp tables_cpp.cpp \
-    widths.c stream_matrix.c; do
+    widths.c stream_matrix.c threads.c; do
     build_and_run ours "$src"
 done
 unset IMSG_COPY_RECIPIENTS
@@ -169,7 +169,7 @@ unset IMSG_COPY_RECIPIENTS
 #     IMAPITable::Advise/Unadvise's connection as ULONG (SDK: ULONG_PTR), so their
 #     overrides match no virtual function.
 for src in roundtrip.c recipients.c named.c mapiutil.c mapiutil_packed.c api_errors_cpp.cpp \
-    foreign_storage_cpp.cpp named_cpp.cpp widths.c stream_matrix.c; do
+    foreign_storage_cpp.cpp named_cpp.cpp widths.c stream_matrix.c threads.c; do
     build_and_run mingw "$src"
 done
 unset IMSG_MATRIX_MAX_BYTES
