@@ -1,6 +1,12 @@
 //! Replays the fuzzers' saved inputs on stable: every file under
 //! `tests/fuzz_regressions/<target>/` goes through the same checks as `fuzz/fuzz_targets/`.
 
+#[path = "../fuzz/fuzz_targets/roundtrip_check.rs"]
+mod roundtrip_check;
+#[path = "../fuzz/fuzz_targets/storage_check.rs"]
+mod storage_check;
+// The `msg` checks come with the round trip's, which reads through them.
+use roundtrip_check::msg_check;
 #[path = "../fuzz/fuzz_targets/rtf_check.rs"]
 mod rtf_check;
 #[path = "../fuzz/fuzz_targets/tnef_check.rs"]
@@ -30,4 +36,19 @@ fn rtf_reproducers() {
 #[test]
 fn tnef_reproducers() {
     replay("tnef", tnef_check::check);
+}
+
+#[test]
+fn msg_reproducers() {
+    replay("msg", msg_check::check);
+}
+
+#[test]
+fn storage_reproducers() {
+    replay("storage", storage_check::check);
+}
+
+#[test]
+fn roundtrip_reproducers() {
+    replay("roundtrip", roundtrip_check::check);
 }
