@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::prop::PropObject;
+use super::prop::FileObject;
 use super::storage::StorageShell;
 use crate::com::foreign_storage::ForeignStorage;
 use crate::com::guids::*;
@@ -25,7 +25,7 @@ com_class! {
     }
 }
 
-impl PropObject for AttachShell {
+impl FileObject for AttachShell {
     fn file(&self) -> &Arc<MsgFile> {
         &self.file
     }

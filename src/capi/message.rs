@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::sync::{Arc, Weak};
 
-use super::prop::PropObject;
+use super::prop::FileObject;
 use super::{OutParam, invalid, out_ptr, unknown_flags};
 use crate::com::guids::*;
 use crate::com::mapimem::Allocators;
@@ -33,7 +33,7 @@ com_class! {
     }
 }
 
-impl PropObject for MessageShell {
+impl FileObject for MessageShell {
     fn file(&self) -> &Arc<MsgFile> {
         &self.file
     }

@@ -1,4 +1,5 @@
-//! The `IMAPIProp` slots (3–13), shared by messages and attachments.
+//! The `IMAPIProp` slots (3–13), shared by messages, attachments and `IPropData`
+//! (`capi::propdata`, which keeps its own `GetLastError` and `SaveChanges`).
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -14,13 +15,15 @@ use crate::com::types::*;
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::message::{MsgFile, NodeId, PropOut};
-use crate::model::name_map::NameFilter;
+use crate::model::name_map::{IdsFromNames, NameFilter};
+use crate::model::props::Problem;
 use crate::model::propstream::PropertyStream;
 use crate::storage::Stream;
+use crate::types::prop_name::Name;
 use crate::types::prop_value::{PropValue, prop_type, tags::PR_ATTACH_DATA_OBJ};
 
-/// An object with properties in a message file.
-pub trait PropObject: Class {
+/// An object with properties in a message file: messages and attachments.
+pub trait FileObject: Class {
     fn file(&self) -> &Arc<MsgFile>;
     fn node(&self) -> NodeId;
     fn alloc(&self) -> &Allocators;
@@ -37,6 +40,109 @@ pub trait PropObject: Class {
         options: ULONG,
         flags: ULONG,
     ) -> Option<Result<*mut c_void>>;
+}
+
+/// What the `IMAPIProp` slots work through: an object in a message file ([`FileObject`])
+/// or an `IPropData`'s in-memory bag. Each method calls down to the model.
+pub trait PropObject: Class {
+    fn alloc(&self) -> &Allocators;
+    /// `OpenProperty` targets other than a stream, as [`FileObject::open_special`]; none
+    /// unless the object says so.
+    fn open_special(
+        _obj: &ComObject<Self>,
+        _tag: ULONG,
+        _iid: &IID,
+        _options: ULONG,
+        _flags: ULONG,
+    ) -> Option<Result<*mut c_void>> {
+        None
+    }
+    /// Flags `OpenProperty` accepts for this tag and interface beyond the common ones.
+    fn open_flags(_tag: ULONG, _iid: &IID) -> ULONG {
+        0
+    }
+    /// A stream on property `tag`, for `OpenProperty(IID_IStream)`.
+    fn open_stream(
+        obj: &ComObject<Self>,
+        tag: ULONG,
+        modify: bool,
+        create: bool,
+    ) -> Result<Box<dyn Stream>>;
+    fn get_props(&self, tags: Option<&[u32]>, unicode: bool) -> Result<Vec<PropOut>>;
+    fn get_prop_list(&self, unicode: bool) -> Result<Vec<u32>>;
+    fn set_props(&self, values: Vec<(u32, PropValue)>) -> Result<Vec<Problem>>;
+    fn delete_props(&self, tags: &[u32]) -> Result<Vec<Problem>>;
+    fn names_from_tags(&self, tags: &[u32]) -> Result<(Vec<Option<Name>>, bool)>;
+    fn enumerate_names(&self, filter: &NameFilter) -> Result<Vec<(u32, Name)>>;
+    fn all_name_tags(&self) -> Result<Vec<u32>>;
+    fn ids_from_names(&self, names: &[Option<Name>], create: bool) -> Result<IdsFromNames>;
+    /// The copy engine's view of the source: its kind and whether its strings are Unicode.
+    fn copy_source(&self) -> (copy_to::Kind, bool);
+}
+
+impl<T: FileObject> PropObject for T {
+    fn alloc(&self) -> &Allocators {
+        FileObject::alloc(self)
+    }
+    fn open_special(
+        obj: &ComObject<Self>,
+        tag: ULONG,
+        iid: &IID,
+        options: ULONG,
+        flags: ULONG,
+    ) -> Option<Result<*mut c_void>> {
+        <T as FileObject>::open_special(obj, tag, iid, options, flags)
+    }
+    fn open_flags(tag: ULONG, iid: &IID) -> ULONG {
+        // MAPI_UNICODE: the string width of a new embedded message (model::message).
+        if tag == PR_ATTACH_DATA_OBJ && *iid == IID_IMessage {
+            MAPI_UNICODE
+        } else {
+            0
+        }
+    }
+    fn open_stream(
+        obj: &ComObject<Self>,
+        tag: ULONG,
+        modify: bool,
+        create: bool,
+    ) -> Result<Box<dyn Stream>> {
+        let m = &obj.inner;
+        let stream = PropertyStream::open(m.file().clone(), m.node(), tag, modify, create)?;
+        Ok(Box::new(stream))
+    }
+    fn get_props(&self, tags: Option<&[u32]>, unicode: bool) -> Result<Vec<PropOut>> {
+        self.file().get_props(self.node(), tags, unicode)
+    }
+    fn get_prop_list(&self, unicode: bool) -> Result<Vec<u32>> {
+        self.file().get_prop_list(self.node(), unicode)
+    }
+    fn set_props(&self, values: Vec<(u32, PropValue)>) -> Result<Vec<Problem>> {
+        self.file().set_props(self.node(), values)
+    }
+    fn delete_props(&self, tags: &[u32]) -> Result<Vec<Problem>> {
+        self.file().delete_props(self.node(), tags)
+    }
+    fn names_from_tags(&self, tags: &[u32]) -> Result<(Vec<Option<Name>>, bool)> {
+        self.file().names_from_tags(self.node(), tags)
+    }
+    fn enumerate_names(&self, filter: &NameFilter) -> Result<Vec<(u32, Name)>> {
+        self.file().enumerate_names(self.node(), filter)
+    }
+    fn all_name_tags(&self) -> Result<Vec<u32>> {
+        self.file().all_name_tags(self.node())
+    }
+    fn ids_from_names(&self, names: &[Option<Name>], create: bool) -> Result<IdsFromNames> {
+        self.file().ids_from_names(self.node(), names, create)
+    }
+    fn copy_source(&self) -> (copy_to::Kind, bool) {
+        let kind = if T::IIDS.contains(&IID_IMessage) {
+            copy_to::Kind::Message
+        } else {
+            copy_to::Kind::Attachment
+        };
+        (kind, self.file().is_unicode(self.node()))
+    }
 }
 
 // ===== slots =====
@@ -69,7 +175,7 @@ pub unsafe extern "system" fn get_last_error<T: PropObject>(
     })
 }
 
-pub unsafe extern "system" fn save_changes<T: PropObject>(
+pub unsafe extern "system" fn save_changes<T: FileObject>(
     this: *mut c_void,
     flags: ULONG,
 ) -> HRESULT {
@@ -113,9 +219,7 @@ pub unsafe extern "system" fn get_props<T: PropObject>(
             return Err(invalid("the tag array is empty"));
         }
         let m = &obj.inner;
-        let values = m
-            .file()
-            .get_props(m.node(), tags.as_deref(), flags & MAPI_UNICODE != 0)?;
+        let values = m.get_props(tags.as_deref(), flags & MAPI_UNICODE != 0)?;
         let warn = values.iter().any(|v| matches!(v, PropOut::Error(..)));
         props.set(marshal::props_out(m.alloc(), &values)?);
         count.set(values.len() as ULONG);
@@ -134,9 +238,7 @@ pub unsafe extern "system" fn get_prop_list<T: PropObject>(
         let out = out.as_ref().ok_or_else(|| invalid("NULL out-parameter"))?;
         unknown_flags(flags, MAPI_UNICODE)?;
         let m = &obj.inner;
-        let tags = m
-            .file()
-            .get_prop_list(m.node(), flags & MAPI_UNICODE != 0)?;
+        let tags = m.get_prop_list(flags & MAPI_UNICODE != 0)?;
         out.set(marshal::tags_out(m.alloc(), &tags)?);
         Ok(S_OK)
     })
@@ -156,12 +258,6 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
         let (Some(out), Some(iid)) = (&out, iid) else {
             return Err(invalid("NULL interface id or out-parameter"));
         };
-        // MAPI_UNICODE: the string width of a new embedded message (model::message).
-        let unicode = if tag == PR_ATTACH_DATA_OBJ && iid == IID_IMessage {
-            MAPI_UNICODE
-        } else {
-            0
-        };
         unknown_flags(
             flags,
             MAPI_MODIFY
@@ -169,7 +265,7 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
                 | MAPI_DEFERRED_ERRORS
                 | STREAM_APPEND
                 | MAPI_BEST_ACCESS
-                | unicode,
+                | T::open_flags(tag, &iid),
         )?;
         if prop_type(tag) == PT_UNSPECIFIED {
             return Err(invalid("OpenProperty needs a property type in the tag"));
@@ -186,13 +282,12 @@ pub unsafe extern "system" fn open_property<T: PropObject>(
         }
         let create = flags & MAPI_CREATE != 0;
         let modify = create || flags & MAPI_MODIFY != 0 || options & 3 != STGM_READ;
-        let m = &obj.inner;
-        let mut stream = PropertyStream::open(m.file().clone(), m.node(), tag, modify, create)?;
+        let mut stream = T::open_stream(obj, tag, modify, create)?;
         if flags & STREAM_APPEND != 0 {
             stream.seek(std::io::SeekFrom::End(0))?;
         }
         out.set(ComObject::into_raw(StreamShell {
-            stream: parking_lot::Mutex::new(Box::new(stream)),
+            stream: parking_lot::Mutex::new(stream),
             keep: Some(obj.arc()),
         }));
         Ok(S_OK)
@@ -249,7 +344,7 @@ pub unsafe extern "system" fn set_props<T: PropObject>(
         // SAFETY: `problems` is NULL or the caller's out-parameter; `values` holds `count` values.
         let (problems, values) = unsafe { (out_ptr(problems), values_in(count, values)) };
         let m = &obj.inner;
-        let found = m.file().set_props(m.node(), values?)?;
+        let found = m.set_props(values?)?;
         if let Some(out) = &problems {
             out.set(marshal::problems_out(m.alloc(), &found)?);
         }
@@ -270,7 +365,7 @@ pub unsafe extern "system" fn delete_props<T: PropObject>(
             _ => return Err(invalid("DeleteProps needs a non-empty tag array")),
         };
         let m = &obj.inner;
-        let found = m.file().delete_props(m.node(), &tags)?;
+        let found = m.delete_props(&tags)?;
         if let Some(out) = &problems {
             out.set(marshal::problems_out(m.alloc(), &found)?);
         }
@@ -296,15 +391,12 @@ unsafe fn run_copy<T: PropObject>(
 ) -> Result<HRESULT> {
     let m = &obj.inner;
     let Target(iid, dest, flags, progress) = to;
+    let (kind, unicode) = m.copy_source();
     let req = copy_to::Request {
         src: obj.as_ptr(),
-        kind: if T::IIDS.contains(&IID_IMessage) {
-            copy_to::Kind::Message
-        } else {
-            copy_to::Kind::Attachment
-        },
+        kind,
         alloc: *m.alloc(),
-        unicode: m.file().is_unicode(m.node()),
+        unicode,
         excluded_iids,
         // SAFETY: `iid` is NULL or a valid IID.
         iid: unsafe { iid.as_ref().copied() },
@@ -426,14 +518,14 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
         // SAFETY: `names` was checked non-NULL by `out_ptr`.
         let names = unsafe { out_ptr(names) }.ok_or_else(|| invalid("NULL names out-parameter"))?;
         unknown_flags(flags, MAPI_NO_IDS | MAPI_NO_STRINGS)?;
-        let (file, node, alloc) = (obj.inner.file(), obj.inner.node(), obj.inner.alloc());
+        let (m, alloc) = (&obj.inner, obj.inner.alloc());
         // SAFETY: `*tags` is NULL or the caller's tag array.
         match unsafe { marshal::tags_in(*tags) }? {
             Some(wanted) => {
                 if wanted.is_empty() {
                     return Err(invalid("an empty tag array"));
                 }
-                let (found, missing) = file.names_from_tags(node, &wanted)?;
+                let (found, missing) = m.names_from_tags(&wanted)?;
                 names.set(crate::com::mapinameid::names_out(alloc, &found)?);
                 count.set(found.len() as ULONG);
                 Ok(if missing {
@@ -449,7 +541,7 @@ pub unsafe extern "system" fn get_names_from_ids<T: PropObject>(
                     // SAFETY: `guid` is NULL or the caller's GUID.
                     guid: unsafe { guid.as_ref() }.map(|g| g.to_bytes()),
                 };
-                let all = file.enumerate_names(node, &filter)?;
+                let all = m.enumerate_names(&filter)?;
                 let (new_tags, new_names) = crate::com::mapinameid::enumerated_out(alloc, &all)?;
                 *tags = new_tags;
                 names.set(new_names);
@@ -475,17 +567,17 @@ pub unsafe extern "system" fn get_ids_from_names<T: PropObject>(
         // SAFETY: as above.
         let out = unsafe { out_ptr(tags) }.ok_or_else(|| invalid("NULL out-parameter"))?;
         unknown_flags(flags, MAPI_CREATE)?;
-        let (file, node, alloc) = (obj.inner.file(), obj.inner.node(), obj.inner.alloc());
+        let (m, alloc) = (&obj.inner, obj.inner.alloc());
         if names.is_null() {
             if count != 0 || flags & MAPI_CREATE != 0 {
                 return Err(invalid("no names given, but a count or MAPI_CREATE"));
             }
-            out.set(marshal::tags_out(alloc, &file.all_name_tags(node)?)?);
+            out.set(marshal::tags_out(alloc, &m.all_name_tags()?)?);
             return Ok(S_OK);
         }
         // SAFETY: `names` holds `count` entries, per the contract.
         let wanted = unsafe { crate::com::mapinameid::names_in(count, names) }?;
-        let ids = file.ids_from_names(node, &wanted, flags & MAPI_CREATE != 0)?;
+        let ids = m.ids_from_names(&wanted, flags & MAPI_CREATE != 0)?;
         out.set(marshal::tags_out(alloc, &ids.tags)?);
         Ok(if ids.errors {
             MAPI_W_ERRORS_RETURNED

@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::prop::PropObject;
+use super::prop::FileObject;
 use super::storage::StorageShell;
 use super::{OutParam, clear_out, out_ptr};
 use crate::com::foreign::ComRef;
@@ -154,7 +154,7 @@ pub unsafe extern "system" fn OpenIMsgOnIStg(
 }
 
 /// `GetAttribIMsgOnIStg` on a message or an attachment.
-fn get_attribs<T: PropObject>(
+fn get_attribs<T: FileObject>(
     obj: &ComObject<T>,
     tags: &[u32],
     out: &OutParam<*mut SPropAttrArray>,
@@ -174,7 +174,7 @@ fn get_attribs<T: PropObject>(
 }
 
 /// `SetAttribIMsgOnIStg` on a message or an attachment.
-fn set_attribs<T: PropObject>(
+fn set_attribs<T: FileObject>(
     obj: &ComObject<T>,
     tags: &[u32],
     attrs: &[u32],
