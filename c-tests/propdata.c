@@ -329,9 +329,9 @@ static void table_data(void)
     CHECK_HR(td->lpVtbl->HrModifyRow(td, NULL), MAPI_E_INVALID_PARAMETER);
     CHECK_HR(td->lpVtbl->HrModifyRows(td, 0, NULL), MAPI_E_INVALID_PARAMETER);
     CHECK_HR(td->lpVtbl->HrModifyRows(td, 1, (LPSRowSet)&set), MAPI_E_UNKNOWN_FLAGS);
-    SPropValue far[2];
-    set_row(far, 0, "far");
-    SRow far_row = {0, 2, far};
+    SPropValue distant[2];
+    set_row(distant, 0, "far");
+    SRow far_row = {0, 2, distant};
     CHECK_HR(td->lpVtbl->HrInsertRow(td, 4, &far_row), MAPI_E_INVALID_PARAMETER); /* past the end */
     CHECK_HR(td->lpVtbl->HrInsertRow(td, 0, &row), MAPI_E_INVALID_PARAMETER);     /* key taken */
     CHECK_HR(td->lpVtbl->HrDeleteRow(td, NULL), MAPI_E_INVALID_PARAMETER);
