@@ -22,16 +22,21 @@ typedef struct {
     HRESULT fail_with;   /* GetMsgStoresTable's answer when not S_OK */
     int tables_given;    /* views handed out */
     LPTABLEDATA stores;  /* the message-store table */
+    LPMAPITABLE last_view; /* the last view handed out, with a reference of our own */
 } Session;
 
 static int views_released;
 
-static void STDAPICALLTYPE view_released(ULONG_PTR data, LPTABLEDATA td, LPMAPITABLE view)
+/* The library must release the table it asked for: the session keeps a reference of its
+   own to the last one and drops it here, where the count must reach 0. (No CALLERRELEASE
+   callback: mingw-w64 declares its first parameter ULONG, the SDK ULONG_PTR.) */
+static void drop_last_view(Session *s)
 {
-    (void)data;
-    (void)td;
-    (void)view;
-    views_released++;
+    if (s->last_view) {
+        if (s->last_view->lpVtbl->Release(s->last_view) == 0)
+            views_released++;
+        s->last_view = NULL;
+    }
 }
 
 static HRESULT STDMETHODCALLTYPE s_qi(IMAPISession *This, REFIID riid, LPVOID *ppv)
@@ -61,7 +66,13 @@ static HRESULT STDMETHODCALLTYPE s_stores(IMAPISession *This, ULONG ulFlags, LPM
     if (s->fail_with != S_OK)
         return s->fail_with;
     s->tables_given++;
-    return s->stores->lpVtbl->HrGetView(s->stores, NULL, view_released, 0, lppTable);
+    drop_last_view(s);
+    HRESULT hr = s->stores->lpVtbl->HrGetView(s->stores, NULL, NULL, 0, lppTable);
+    if (hr == S_OK) {
+        s->last_view = *lppTable;
+        s->last_view->lpVtbl->AddRef(s->last_view);
+    }
+    return hr;
 }
 
 static IMAPISessionVtbl session_vtbl;
@@ -223,6 +234,7 @@ static void decompose(Session *s)
     CHECK_OK(HrDecomposeEID(&s->iface, cb, eid, &cbStore, &pStore, &cbMsg, &pMsg));
     CHECK(same(pStore, cbStore, store_a, sizeof store_a));
     CHECK(same(pMsg, cbMsg, msg, sizeof msg));
+    drop_last_view(s);
     CHECK(s->tables_given == given + 1 && views_released == released + 1);
     CHECK(s->refs == 1);
     /* Documented: the input block is released on success, so it is no longer a live
@@ -271,9 +283,11 @@ static void decompose(Session *s)
     ULONG cbOther = 0;
     BYTE key_x[2] = {1, 2};
     CHECK_OK(HrComposeEID(NULL, sizeof key_x, key_x, sizeof msg, (LPENTRYID)msg, &cbOther, &other));
+    drop_last_view(s);
     released = views_released;
     CHECK_HR(HrDecomposeEID(&s->iface, cbOther, other, &cbStore, &pStore, &cbMsg, &pMsg),
              MAPI_E_NOT_FOUND);
+    drop_last_view(s);
     CHECK(pStore == NULL && pMsg == NULL && views_released == released + 1);
     CHECK_OK(MAPIFreeBuffer(other));
     /* Damaged compound IDs: our UID with sizes that do not add up. */
@@ -358,6 +372,7 @@ int main(void)
     if (s.stores) {
         decompose(&s);
         msg_ids(&s);
+        drop_last_view(&s);
         CHECK(s.stores->lpVtbl->Release(s.stores) == 0);
     }
     return check_report("entryids");

@@ -39,6 +39,14 @@ unsafe fn bytes<'a, T>(p: *const T, cb: ULONG) -> std::result::Result<&'a [u8], 
     Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), cb as usize) })
 }
 
+/// `S_OK`, or the failure's SCODE.
+fn hr(r: Result<()>) -> HRESULT {
+    match r {
+        Ok(()) => S_OK,
+        Err(e) => scode_of(e.kind),
+    }
+}
+
 fn size(n: usize) -> Result<ULONG> {
     ULONG::try_from(n).map_err(|_| Error::new(ErrorKind::NotEnoughMemory, "too large"))
 }
@@ -79,10 +87,7 @@ pub unsafe extern "system" fn HrSzFromEntryID(
             Ok(b) => b,
             Err(sc) => return sc,
         };
-        match entryid::to_text(eid).and_then(|s| give_string(&out, &s)) {
-            Ok(()) => S_OK,
-            Err(e) => scode_of(e.kind),
-        }
+        hr(entryid::to_text(eid).and_then(|s| give_string(&out, &s)))
     })
 }
 
@@ -109,10 +114,7 @@ pub unsafe extern "system" fn HrEntryIDFromSz(
         }
         // SAFETY: the caller's NUL-terminated string.
         let text = unsafe { CStr::from_ptr(sz) }.to_bytes();
-        match entryid::from_text(text).and_then(|eid| give_entry_id(&out_cb, &out, &eid)) {
-            Ok(()) => S_OK,
-            Err(e) => scode_of(e.kind),
-        }
+        hr(entryid::from_text(text).and_then(|eid| give_entry_id(&out_cb, &out, &eid)))
     })
 }
 
@@ -167,10 +169,7 @@ pub unsafe extern "system" fn HrComposeEID(
         out_cb.set(0);
         // SAFETY: the caller's record key and entry identifier.
         match unsafe { composed(cbStoreRecordKey, pStoreRecordKey, cbMsgEID, pMsgEID) } {
-            Ok(eid) => match give_entry_id(&out_cb, &out, &eid) {
-                Ok(()) => S_OK,
-                Err(e) => scode_of(e.kind),
-            },
+            Ok(eid) => hr(give_entry_id(&out_cb, &out, &eid)),
             Err(sc) => sc,
         }
     })
@@ -199,10 +198,7 @@ pub unsafe extern "system" fn HrComposeMsgID(
             Ok(eid) => eid,
             Err(sc) => return sc,
         };
-        match entryid::to_text(&eid).and_then(|s| give_string(&out, &s)) {
-            Ok(()) => S_OK,
-            Err(e) => scode_of(e.kind),
-        }
+        hr(entryid::to_text(&eid).and_then(|s| give_string(&out, &s)))
     })
 }
 
@@ -354,10 +350,6 @@ pub unsafe extern "system" fn HrDecomposeMsgID(
         // SAFETY: the caller's NUL-terminated string.
         let text = unsafe { CStr::from_ptr(szMsgID) }.to_bytes();
         // SAFETY: `psession` is NULL or the caller's session.
-        let r = entryid::from_text(text).and_then(|eid| unsafe { out.fill(psession, &eid) });
-        match r {
-            Ok(()) => S_OK,
-            Err(e) => scode_of(e.kind),
-        }
+        hr(entryid::from_text(text).and_then(|eid| unsafe { out.fill(psession, &eid) }))
     })
 }
