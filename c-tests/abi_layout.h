@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "imessage.h"
+#include "mapix.h" /* IMAPISession */
 #include "testdir.h"
 #include "wide.h"
 
@@ -273,6 +274,14 @@ SLOT(IMAPIProgress, SetLimits, 7);
 SLOTS(IMAPIProgress, 8);
 SLOT(IMAPIAdviseSink, OnNotify, 3);
 SLOTS(IMAPIAdviseSink, 4);
+
+SLOT(IMAPISession, GetLastError, 3);
+SLOT(IMAPISession, GetMsgStoresTable, 4);
+SLOT(IMAPISession, OpenEntry, 9);
+SLOT(IMAPISession, Advise, 11);
+SLOT(IMAPISession, Logoff, 17);
+SLOT(IMAPISession, PrepareForm, 21);
+SLOTS(IMAPISession, 22);
 
 /* ===== run time: the library's objects and results have these layouts ===== */
 

@@ -1400,6 +1400,24 @@ HRESULT HrAllocAdviseSink(LONG (*lpfnCallback)(void *lpvContext,
                           IMAPIAdviseSink **lppAdviseSink);
 
 /*
+ A new advise sink (one reference; `Release` it) wrapping `lpAdviseSink` (which it
+ `AddRef`s and releases when it goes) so that the wrapped sink's `OnNotify` runs only on
+ the calling thread: called from another thread, the wrapper queues a copy of the
+ notifications until this thread calls `HrDispatchNotifications` or the wrapper's
+ `OnNotify` itself. `MAPI_E_INVALID_PARAMETER` for NULL pointers.
+ */
+HRESULT HrThisThreadAdviseSink(IMAPIAdviseSink *lpAdviseSink, IMAPIAdviseSink **lppAdviseSink);
+
+/*
+ Delivers, on the calling thread, every notification queued for the wrappers
+ `HrThisThreadAdviseSink` made on this thread, oldest first; `S_OK` when done.
+ `MAPI_E_UNKNOWN_FLAGS` for a nonzero `ulFlags` (reserved). There is no message loop to
+ drain and nothing to initialise, so `MAPI_E_USER_CANCEL` and `MAPI_E_NOT_INITIALIZED`
+ do not occur.
+ */
+HRESULT HrDispatchNotifications(ULONG ulFlags);
+
+/*
  Moves or adds the columns of `lpproptagColumnsNew` to the front of the table's current
  columns (each current column not among them follows, in its order) with one
  `SetColumns`. The current columns are read with `QueryColumns` and freed with
@@ -1439,6 +1457,87 @@ SCODE ScCreateConversationIndex(ULONG cbParent,
  `MAPI_E_INVALID_PARAMETER` for NULL.
  */
 SCODE ScGenerateMuid(MAPIUID *lpMuid);
+
+/*
+ Encodes the entry identifier (`cb` bytes at `pentry`, at least its 4 flag bytes) as a
+ string of upper-case hexadecimal digits, two per byte, in one `MAPIAllocateBuffer` block.
+ The encoding is ours: native MAPI's is unpublished, so its strings differ from these.
+ `MAPI_E_INVALID_PARAMETER` for a NULL out-pointer or a NULL `pentry` with a count,
+ `MAPI_E_INVALID_ENTRYID` for fewer than 4 bytes.
+ */
+HRESULT HrSzFromEntryID(ULONG cb, ENTRYID *pentry, char **psz);
+
+/*
+ The entry identifier a `HrSzFromEntryID` string encodes, in one `MAPIAllocateBuffer`
+ block, with its size. `MAPI_E_INVALID_ENTRYID` for any string `HrSzFromEntryID` cannot
+ have written (lower-case or other characters, an odd length, fewer than 8 digits);
+ `MAPI_E_INVALID_PARAMETER` for NULL pointers.
+ */
+HRESULT HrEntryIDFromSz(char *sz, ULONG *pcb, ENTRYID **ppentry);
+
+/*
+ Makes a compound entry identifier from a message store's record key and the entry
+ identifier of an object in it; with `cbStoreRecordKey` 0, a copy of the object's entry
+ identifier, as documented. The layout is ours (native MAPI's is unpublished, and the two
+ do not understand each other's): the object's 4 flag bytes, the MAPIUID
+ {16 5C 5E 4F D2 8B 43 CD 90 46 0F B2 25 16 06 C0}, the record key's size (32-bit
+ little-endian), the record key, the object's entry identifier. One
+ `MAPIAllocateBuffer` block. `psession` is not needed (may be NULL): the record key goes
+ into the identifier as it is. `MAPI_E_INVALID_PARAMETER` for NULL out-pointers or NULL
+ inputs with counts, `MAPI_E_INVALID_ENTRYID` for an object ID under 4 bytes.
+ */
+HRESULT HrComposeEID(IMAPISession *psession,
+                     ULONG cbStoreRecordKey,
+                     BYTE *pStoreRecordKey,
+                     ULONG cbMsgEID,
+                     ENTRYID *pMsgEID,
+                     ULONG *pcbEID,
+                     ENTRYID **ppEID);
+
+/*
+ `HrComposeEID` then `HrSzFromEntryID`, as documented: the string of the compound entry
+ identifier (or of the object's own with `cbStoreRecordKey` 0), one
+ `MAPIAllocateBuffer` block. Refusals as theirs.
+ */
+HRESULT HrComposeMsgID(IMAPISession *psession,
+                       ULONG cbStoreRecordKey,
+                       BYTE *pStoreRecordKey,
+                       ULONG cbMsgEID,
+                       ENTRYID *pMsgEID,
+                       char **pszMsgID);
+
+/*
+ Splits a compound entry identifier `HrComposeEID` made into the store's entry identifier
+ and the object's (two `MAPIAllocateBuffer` blocks); any other entry identifier is
+ documented as non-compound: `*ppStoreEID` NULL, `*pcbStoreEID` 0 and a copy of it in
+ `*ppMsgEID`. The store's entry identifier comes from `psession`'s message-store table
+ (the row whose `PR_RECORD_KEY` is the record key): `MAPI_E_INVALID_PARAMETER` when
+ `psession` is NULL for a compound ID, `MAPI_E_NOT_FOUND` when no store has that key, the
+ session's or table's error when they fail. As documented, on success `pEID` is released
+ with `MAPIFreeBuffer` when it is a `MAPIAllocateBuffer` block (other memory is left
+ alone): do not use or free it afterwards. `MAPI_E_INVALID_ENTRYID` for fewer than 4
+ bytes or a damaged compound ID.
+ */
+HRESULT HrDecomposeEID(IMAPISession *psession,
+                       ULONG cbEID,
+                       ENTRYID *pEID,
+                       ULONG *pcbStoreEID,
+                       ENTRYID **ppStoreEID,
+                       ULONG *pcbMsgEID,
+                       ENTRYID **ppMsgEID);
+
+/*
+ `HrEntryIDFromSz` then `HrDecomposeEID`, as documented: splits the string of a compound
+ entry identifier (`HrComposeMsgID`'s) into the store's and the object's entry
+ identifiers; any other valid string gives no store and the entry identifier it encodes.
+ `szMsgID` itself is not released. Refusals as theirs.
+ */
+HRESULT HrDecomposeMsgID(IMAPISession *psession,
+                         char *szMsgID,
+                         ULONG *pcbStoreEID,
+                         ENTRYID **ppStoreEID,
+                         ULONG *pcbMsgEID,
+                         ENTRYID **ppMsgEID);
 
 /*
  `ftAddend1 + ftAddend2`, modulo 2^64.

@@ -609,6 +609,12 @@ DECLARE_INTERFACE_(ITableData, IUnknown)
 };
 #undef INTERFACE
 
+/* ===== IMAPISession (declared in full in <mapix.h>, as the SDK does) =====
+   The entry-identifier helpers of <imessage.h> take one, so the type is known here. */
+struct IMAPISession;
+typedef struct IMAPISession IMAPISession;
+typedef IMAPISession *LPMAPISESSION;
+
 /* ===== C call macros ===== */
 #if !defined(__cplusplus) || defined(CINTERFACE)
 #define IMAPIProp_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
@@ -717,6 +723,10 @@ DECLARE_INTERFACE_(ITableData, IUnknown)
 #define ITableData_HrInsertRow(p, ...) (p)->lpVtbl->HrInsertRow(p, __VA_ARGS__)
 #define ITableData_HrModifyRows(p, ...) (p)->lpVtbl->HrModifyRows(p, __VA_ARGS__)
 #define ITableData_HrDeleteRows(p, ...) (p)->lpVtbl->HrDeleteRows(p, __VA_ARGS__)
+#define IMAPIAdviseSink_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define IMAPIAdviseSink_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define IMAPIAdviseSink_Release(p) (p)->lpVtbl->Release(p)
+#define IMAPIAdviseSink_OnNotify(p, ...) (p)->lpVtbl->OnNotify(p, __VA_ARGS__)
 #define IMAPIProgress_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
 #define IMAPIProgress_AddRef(p) (p)->lpVtbl->AddRef(p)
 #define IMAPIProgress_Release(p) (p)->lpVtbl->Release(p)

@@ -25,6 +25,7 @@ macro_rules! error_kinds {
 error_kinds! {
     // ---- MAPI ----
     InvalidParameter,
+    InvalidEntryId,
     UnknownFlags,
     NotFound,
     NoAccess,

@@ -10,6 +10,7 @@ pub mod advise_sink;
 pub mod attach;
 pub mod columns;
 pub mod convindex;
+pub mod entryid;
 pub mod filetime;
 pub mod guid_symbols;
 /// ole32's lock-bytes and HGLOBAL functions: Windows has its own.

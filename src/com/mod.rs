@@ -9,6 +9,7 @@ pub mod bodies;
 mod copy_children;
 pub mod copy_to;
 mod copy_values;
+pub mod entryid;
 pub mod foreign;
 #[cfg(not(windows))]
 pub mod foreign_lockbytes;
@@ -32,6 +33,7 @@ pub mod session_registry;
 pub mod shells;
 pub mod stream_bytes;
 pub mod tables;
+pub mod thread_sink;
 pub mod types;
 pub mod validate;
 pub mod vtbl;

@@ -8,6 +8,7 @@ pub fn scode_of(kind: ErrorKind) -> SCODE {
     use ErrorKind::*;
     match kind {
         InvalidParameter => MAPI_E_INVALID_PARAMETER,
+        InvalidEntryId => MAPI_E_INVALID_ENTRYID,
         UnknownFlags => MAPI_E_UNKNOWN_FLAGS,
         NotFound => MAPI_E_NOT_FOUND,
         NoAccess => MAPI_E_NO_ACCESS,

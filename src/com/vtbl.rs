@@ -202,6 +202,23 @@ imapiprop_layout!(IMessageVtbl {
     pub SetReadFlag: unsafe extern "system" fn(This, ULONG) -> HRESULT,
 });
 
+/// `IMAPISession` (mapix.h), a session of real MAPI the caller passes to the entry-ID
+/// helpers. We only call `GetMsgStoresTable`; the other slots are listed for their place.
+#[repr(C)]
+pub struct IMAPISessionVtbl {
+    pub QueryInterface: unsafe extern "system" fn(This, *const IID, *mut *mut c_void) -> HRESULT,
+    pub AddRef: unsafe extern "system" fn(This) -> ULONG,
+    pub Release: unsafe extern "system" fn(This) -> ULONG,
+    pub GetLastError:
+        unsafe extern "system" fn(This, HRESULT, ULONG, *mut *mut MAPIERROR) -> HRESULT,
+    pub GetMsgStoresTable: unsafe extern "system" fn(This, ULONG, *mut This) -> HRESULT,
+    /// `OpenMsgStore`, `OpenAddressBook`, `OpenProfileSection`, `GetStatusTable`,
+    /// `OpenEntry`, `CompareEntryIDs`, `Advise`, `Unadvise`, `MessageOptions`,
+    /// `QueryDefaultMessageOpt`, `EnumAdrTypes`, `QueryIdentity`, `Logoff`,
+    /// `SetDefaultStore`, `AdminServices`, `ShowForm`, `PrepareForm`.
+    pub Others: [*const c_void; 17],
+}
+
 /// `ITableData` (mapiutil.h). `CALLERRELEASE` is
 /// `void (ULONG_PTR ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue)`.
 #[repr(C)]
@@ -337,6 +354,8 @@ const _: () = {
     assert!(offset_of!(IPropDataVtbl, HrSetObjAccess) == slot(14));
     assert!(offset_of!(IPropDataVtbl, HrAddObjProps) == slot(17));
     assert!(size_of::<IPropDataVtbl>() == slot(18));
+    assert!(offset_of!(IMAPISessionVtbl, GetMsgStoresTable) == slot(4));
+    assert!(size_of::<IMAPISessionVtbl>() == slot(22));
     assert!(offset_of!(ITableDataVtbl, HrGetView) == slot(3));
     assert!(offset_of!(ITableDataVtbl, HrNotify) == slot(8));
     assert!(offset_of!(ITableDataVtbl, HrDeleteRows) == slot(11));
@@ -357,6 +376,7 @@ pub type IMAPITable = Interface<IMAPITableVtbl>;
 pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
 pub type IPropData = Interface<IPropDataVtbl>;
 pub type ITableData = Interface<ITableDataVtbl>;
+pub type IMAPISession = Interface<IMAPISessionVtbl>;
 
 /// `LPMSGSESS` points to this opaque type; handles are never dereferenced.
 #[repr(C)]

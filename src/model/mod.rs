@@ -5,6 +5,7 @@ mod attach_calls;
 pub mod bag;
 pub mod body;
 mod collate;
+pub mod entryid;
 pub mod file_state;
 pub mod filetime;
 mod load;
