@@ -12,8 +12,8 @@ set -eu
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-600}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-msg storage roundtrip rtf tnef}
-[ -d corpus/msg ] || sh seed.sh
+TARGETS=${*:-read_msg modify_msg storage roundtrip codec rtf tnef}
+[ -d corpus/modify_msg ] || sh seed.sh
 for t in $TARGETS; do
     mkdir -p "corpus/$t" "artifacts/$t"
     echo "=== $t: ${SECONDS_EACH}s"

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")"
 SRC=${IMESSAGE_CORPUS:-/work/shared/corpus}/msg
 [ -d "$SRC" ] || { echo "fuzz/seed.sh: no sample files at $SRC (set IMESSAGE_CORPUS)" >&2; exit 1; }
-for t in msg storage roundtrip; do
+for t in read_msg modify_msg storage roundtrip; do
     mkdir -p "corpus/$t"
     cp "$SRC"/*.msg "corpus/$t/"
     if [ -d "../tests/fuzz_regressions/$t" ]; then
@@ -14,3 +14,7 @@ for t in msg storage roundtrip; do
     fi
     echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
 done
+# The parsers' target starts from its regressions (the .msg files' streams are reached
+# through the other targets).
+mkdir -p corpus/codec
+find ../tests/fuzz_regressions/codec -type f -exec cp {} corpus/codec/ \;

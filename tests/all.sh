@@ -2,7 +2,8 @@
 # Every test of the project, as CI runs them (.ci/run installs what they need first):
 #   formatting and lints, the Rust tests (which compile and run the C/C++ programs of
 #   c-tests/), then the C/C++ programs again under valgrind and under gcc's sanitizers,
-#   then the downstream check (the library installed with cargo-c and used from the install),
+#   c-tests/threads.c under ThreadSanitizer with the library instrumented (nightly), then the
+#   downstream check (the library installed with cargo-c and used from the install),
 #   the writer-conformance tier (other people's .msg readers) and the Windows tier
 #   (imessage.dll under Wine) when their tools are installed. .ci/run installs them and sets
 #   IMSG_REQUIRE_ALL_TIERS=1, which makes a missing tool a failure instead of a skip.
@@ -52,6 +53,14 @@ skip() {
     fi
     step "SKIPPED: $*"
 }
+
+# The library and Rust's standard library instrumented too (nightly); about 1.5 minutes.
+if rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+    step "c-tests/threads.c with ThreadSanitizer, the library and std instrumented"
+    sh tests/tsan.sh
+else
+    skip "ThreadSanitizer run: nightly with rust-src missing (sh .ci/run installs it)"
+fi
 
 if command -v cargo-cinstall >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1; then
     step "Downstream: cargo cinstall into a temporary prefix, programs built from it with pkg-config and CMake"

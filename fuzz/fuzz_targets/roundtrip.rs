@@ -6,6 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "read_msg_check.rs"]
+mod read_msg_check;
 #[path = "roundtrip_check.rs"]
 mod roundtrip_check;
 

@@ -12,10 +12,7 @@ use imessage::storage::byte_arrays::VecLockBytes;
 use imessage::storage::docfile::open_bytes;
 use imessage::types::prop_value::PropValue;
 
-#[path = "msg_check.rs"]
-pub mod msg_check;
-
-use msg_check::{Observed, observe_message, observe_names};
+use crate::read_msg_check::{Observed, observe_message, observe_names};
 
 /// A property no writer sets: PT_LONG in the transmittable range.
 const MARK: u32 = 0x67F0_0003;

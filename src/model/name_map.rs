@@ -88,6 +88,17 @@ impl NameMap {
             if map.slots.len() <= slot {
                 map.slots.resize(slot + 1, None);
             }
+            // A PS_MAPI name is the id below 0x8000 it names: stored at a named id it could
+            // never be looked up again. The id stays a hole (properties may carry it).
+            if e.name.guid == PS_MAPI {
+                warnings.push(format!(
+                    "named-property entry 0x{:04X} ignored: {} is a PS_MAPI name, which \
+                     is not stored in the map",
+                    e.id,
+                    describe(&e.name)
+                ));
+                continue;
+            }
             if map.slots[slot].is_some() {
                 warnings.push(format!(
                     "second named-property entry for id 0x{:04X} ignored",
@@ -335,6 +346,33 @@ mod tests {
             .ids_from_names(&[Some(Name::string(NEW_SET, "Other"))], true)
             .unwrap();
         assert_eq!(more.tags, vec![tag(0x8004)]);
+    }
+
+    #[test]
+    fn a_ps_mapi_entry_in_the_file_costs_that_entry_only() {
+        // Found by the fuzzer: such an entry was listed by GetNamesFromIDs but its name
+        // resolved to nothing (PS_MAPI names are the ids below 0x8000).
+        let entries = [
+            NamedEntry {
+                id: 0x8000,
+                name: Name::id(PS_MAPI, 0x8514),
+            },
+            NamedEntry {
+                id: 0x8001,
+                name: Name::id(PSETID_COMMON, 0x8514),
+            },
+        ];
+        let (mut map, warnings) = NameMap::from_entries(&entries);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("0x8000 ignored"), "{warnings:?}");
+        assert_eq!(map.name_of(0x8000), None);
+        assert_eq!(map.id_of(&Name::id(PSETID_COMMON, 0x8514)), Some(0x8001));
+        assert_eq!(map.all_tags(), vec![tag(0x8001)]);
+        // The hole is not reused: a new name gets the next id after the file's.
+        let got = map
+            .ids_from_names(&[Some(Name::string(NEW_SET, "x"))], true)
+            .unwrap();
+        assert_eq!(got.tags, vec![tag(0x8002)]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use imessage::model::table::{Table, TableKind};
 use imessage::storage::byte_arrays::VecLockBytes;
 use imessage::storage::docfile::open_bytes;
 use imessage::storage::{Storage, Stream};
-use imessage::types::prop_name::{Name, PS_MAPI};
+use imessage::types::prop_name::Name;
 use imessage::types::prop_value::prop_type;
 use imessage::types::prop_value::tags::PR_ATTACH_DATA_OBJ;
 
@@ -268,10 +268,6 @@ pub fn observe_names(file: &Arc<MsgFile>, node: NodeId, seen: &mut Observed) {
         .ids_from_names(node, &wanted, false)
         .expect("ids of names");
     for (name, got) in wanted.iter().zip(&ids.tags) {
-        // A PS_MAPI name is its id (a damaged map may list one: its id is refused).
-        if name.as_ref().is_some_and(|n| n.guid == PS_MAPI) {
-            continue;
-        }
         // Two entries with one name (a damaged map, or header names differing in case)
         // answer one of their ids.
         assert!(
