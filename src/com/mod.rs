@@ -32,6 +32,7 @@ pub mod session_registry;
 pub mod shells;
 pub mod stream_bytes;
 pub mod tables;
+pub mod tnef;
 pub mod types;
 pub mod validate;
 pub mod vtbl;
