@@ -34,7 +34,7 @@ use crate::codec::tnef_legacy::{self as legacy, Mode};
 use crate::codec::{tnef_read, tnef_write};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::model::message::{MsgFile, NodeId, PropOut};
+use crate::model::message::{MsgFile, NodeId};
 use crate::model::tnef_message::{self, Trouble};
 use crate::storage::byte_arrays::VecLockBytes;
 use crate::storage::{Version, docfile};
@@ -861,22 +861,12 @@ unsafe fn copy_problems(p: *mut SPropProblemArray) -> Vec<STnefProblem> {
         .collect()
 }
 
-/// The code page of a message's 8-bit strings: `PR_INTERNET_CPID`, else
-/// `PR_MESSAGE_CODEPAGE`, else 1252.
+/// The code page of a message's 8-bit strings, as the message converts them (its
+/// `PR_INTERNET_CPID`, `PR_MESSAGE_CODEPAGE` or locale), else 1252.
 fn codepage_of(file: &MsgFile, node: NodeId) -> u32 {
-    let tags = [0x3FDE_0003, 0x3FFD_0003];
-    file.get_props(node, Some(&tags), false)
+    file.with(|st| Ok(st.codepage(node)))
         .ok()
-        .and_then(|v| {
-            v.into_iter().find_map(|p| match p {
-                PropOut::Value(_, PropValue::Long(cp))
-                    if crate::types::codepage::is_supported(cp as u32) =>
-                {
-                    Some(cp as u32)
-                }
-                _ => None,
-            })
-        })
+        .filter(|&cp| crate::types::codepage::is_supported(cp))
         .unwrap_or(DEFAULT_CODEPAGE)
 }
 
