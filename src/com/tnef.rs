@@ -12,6 +12,10 @@
 //! There is no address book: recipients and senders are written and read as the message
 //! holds them (their entry ids are neither resolved nor checked), and the support object
 //! and address book given to `OpenTnefStreamEx` are only held for the object's life.
+//!
+//! Beside this file: `tnef_scratch` (the scratch message, and the caller's objects read
+//! through their vtables), `tnef_problems` (problem arrays) and `tnef_tagged`
+//! (`OpenTaggedBody`'s text).
 
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -23,21 +27,16 @@ use super::copy_to::{self, Kind, Request, Select};
 use super::foreign::ComRef;
 use super::guids::IID_IMessage;
 use super::mapimem::Allocators;
-use super::object::ComObject;
 use super::rtf_stream::{ComStream, from_io};
 use super::scode::scode_of;
-use super::shells::MessageShell;
-use super::types::*;
-use super::vtbl::{IMAPIPropVtbl, IMAPITableVtbl, IMessageVtbl};
-use crate::codec::tnef::{self as codec, Component, ProblemKind, Tnef, att};
+use super::tnef_problems::{STnefProblem, copy_problems, owned_by_target, trouble};
+use super::tnef_scratch::{Scratch, all_rows, attachment_numbers, codepage_of, is_unicode};
+use crate::codec::tnef::{self as codec, Component, ProblemKind, Tnef};
 use crate::codec::tnef_legacy::{self as legacy, Mode};
 use crate::codec::{tnef_read, tnef_write};
 use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::model::message::{MsgFile, NodeId};
-use crate::model::tnef_message::{self, Trouble};
-use crate::storage::byte_arrays::VecLockBytes;
-use crate::storage::{Version, docfile};
+use crate::model::tnef_message;
 use crate::types::prop_value::{PropValue, prop_id, tags::*};
 
 pub const TNEF_DECODE: ULONG = 0x0000_0000;
@@ -54,47 +53,6 @@ pub const TNEF_PROP_ATTACHMENTS_ONLY: ULONG = 0x0000_0010;
 pub const TNEF_PROP_CONTAINED_TNEF: ULONG = 0x0000_0040;
 pub const TNEF_COMPONENT_MESSAGE: ULONG = 0x0000_1000;
 pub const TNEF_COMPONENT_ATTACHMENT: ULONG = 0x0000_2000;
-
-/// The code page written when the message names none.
-const DEFAULT_CODEPAGE: u32 = 1252;
-
-/// `STnefProblem`.
-#[allow(non_snake_case)]
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct STnefProblem {
-    pub ulComponent: ULONG,
-    pub ulAttribute: ULONG,
-    pub ulPropTag: ULONG,
-    pub scode: SCODE,
-}
-
-/// `STnefProblemArray` (its first entry; the others follow).
-#[allow(non_snake_case)]
-#[repr(C)]
-pub struct STnefProblemArray {
-    pub cProblem: ULONG,
-    pub aProblem: [STnefProblem; 1],
-}
-
-const _: () = assert!(size_of::<STnefProblem>() == 16);
-
-/// A problem array in memory from `MAPIAllocateBuffer` (NULL when there is none).
-pub fn problems_out(problems: &[STnefProblem]) -> Result<*mut STnefProblemArray> {
-    if problems.is_empty() {
-        return Ok(std::ptr::null_mut());
-    }
-    let size = 4 + 16 * problems.len();
-    let p = Allocators::ours().alloc(size.max(size_of::<STnefProblemArray>()))?;
-    let arr = p.cast::<STnefProblemArray>();
-    // SAFETY: the block holds the count and `problems.len()` entries.
-    unsafe {
-        (*arr).cProblem = problems.len() as ULONG;
-        let first = std::ptr::addr_of_mut!((*arr).aProblem).cast::<STnefProblem>();
-        std::ptr::copy_nonoverlapping(problems.as_ptr(), first, problems.len());
-    }
-    Ok(arr)
-}
 
 /// One `AddProps` call.
 struct Add {
@@ -210,6 +168,16 @@ impl TnefEngine {
     /// The message given at open.
     pub fn message_ptr(&self) -> *mut std::ffi::c_void {
         self.message.as_ptr()
+    }
+
+    /// `OpenTaggedBody` for reading: `message`'s body tagged with this object's key and
+    /// stream name.
+    ///
+    /// # Safety
+    /// `message` must be a live `IMessage`.
+    pub unsafe fn tagged_body(&self, message: *mut std::ffi::c_void) -> Result<Vec<u8>> {
+        // SAFETY: forwarded from the caller.
+        unsafe { super::tnef_tagged::tagged_body(message, self.key, &self.name) }
     }
 
     fn encoding(&self) -> bool {
@@ -665,79 +633,6 @@ impl TnefEngine {
         problems.extend(unsafe { copy_problems(copied) });
         Ok(problems)
     }
-
-    /// `OpenTaggedBody` for reading: the message's `PR_BODY` (8-bit) with a tag
-    /// `[[ <name> : <key> in <stream name> ]]` where each attachment is rendered
-    /// (`PR_RENDERING_POSITION`, in characters; -1: not rendered), keys counting up from
-    /// the object's key in the order of the attachment table.
-    ///
-    /// # Safety
-    /// `message` must be a live `IMessage`.
-    pub unsafe fn tagged_body(&self, message: *mut std::ffi::c_void) -> Result<Vec<u8>> {
-        // SAFETY: forwarded from the caller.
-        let body = unsafe { one_binary(message, 0x1000_001E) }?.unwrap_or_default();
-        // SAFETY: forwarded from the caller.
-        let rows = unsafe { attachment_rows(message)? };
-        let mut tags: Vec<(usize, Vec<u8>)> = Vec::new();
-        for (i, row) in rows.iter().enumerate() {
-            let long = |tag| {
-                row.iter().find_map(|(t, v)| match (t == &tag, v) {
-                    (true, PropValue::Long(l)) => Some(*l),
-                    _ => None,
-                })
-            };
-            let text = |tag| {
-                row.iter().find_map(|(t, v)| match (t == &tag, v) {
-                    (true, PropValue::String8(s)) => Some(s.clone()),
-                    _ => None,
-                })
-            };
-            let Some(pos) = long(PR_RENDERING_POSITION).filter(|&p| p >= 0) else {
-                continue;
-            };
-            let title = text(PR_ATTACH_LONG_FILENAME_A)
-                .or_else(|| text(PR_ATTACH_FILENAME_A))
-                .or_else(|| text(PR_DISPLAY_NAME_A))
-                .unwrap_or_default();
-            let mut tag = b"[[ ".to_vec();
-            tag.extend_from_slice(&title);
-            tag.extend_from_slice(
-                format!(" : {} in {} ]]", u32::from(self.key) + i as u32, self.name).as_bytes(),
-            );
-            tags.push(((pos as usize).min(body.len()), tag));
-        }
-        tags.sort_by_key(|(p, _)| std::cmp::Reverse(*p));
-        let mut out = body;
-        for (pos, tag) in tags {
-            // The character at the position stands for the attachment: it is replaced.
-            let end = (pos + 1).min(out.len());
-            out.splice(pos..end, tag);
-        }
-        Ok(out)
-    }
-}
-
-const PR_ATTACH_LONG_FILENAME_A: u32 = 0x3707_001E;
-const PR_ATTACH_FILENAME_A: u32 = 0x3704_001E;
-const PR_DISPLAY_NAME_A: u32 = 0x3001_001E;
-
-/// Removes the `[[ ... ]]` tags of a tagged body, each becoming one space (the inverse of
-/// [`TnefEngine::tagged_body`] for text written back).
-pub fn untag(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if text[i..].starts_with(b"[[ ")
-            && let Some(end) = text[i..].windows(3).position(|w| w == b" ]]")
-        {
-            out.push(b' ');
-            i += end + 3;
-            continue;
-        }
-        out.push(text[i]);
-        i += 1;
-    }
-    out
 }
 
 fn invalid(what: &str) -> Error {
@@ -800,246 +695,6 @@ fn apply(props: &mut Vec<codec::Prop>, values: &[(u32, PropValue)]) {
             props.push(codec::Prop::new(*tag, v.clone()));
         }
     }
-}
-
-/// A refusal that loses nothing: the destination computes the property or keeps its own
-/// (`PR_RECORD_KEY`, which every object of ours sets at creation and never lets change).
-fn owned_by_target(tag: u32, scode: SCODE) -> bool {
-    scode == MAPI_E_COMPUTED
-        || (scode == MAPI_E_NO_ACCESS && prop_id(tag) == prop_id(PR_RECORD_KEY))
-}
-
-fn trouble(t: &Trouble, nums: &[ULONG]) -> STnefProblem {
-    STnefProblem {
-        ulComponent: t
-            .attachment
-            .map_or(0, |i| nums.get(i).copied().unwrap_or(i as ULONG)),
-        ulAttribute: if t.attachment.is_some() {
-            att::ATTACHMENT
-        } else {
-            att::MSG_PROPS
-        },
-        ulPropTag: t.tag,
-        scode: scode_of(t.kind),
-    }
-}
-
-/// The copy's problems as TNEF problems. A property the destination computes itself is
-/// no loss and is left out.
-///
-/// # Safety
-/// `p` must be NULL or a problem array from our allocator.
-unsafe fn copy_problems(p: *mut SPropProblemArray) -> Vec<STnefProblem> {
-    if p.is_null() {
-        return Vec::new();
-    }
-    // SAFETY: a valid array of `cProblem` entries.
-    let entries = unsafe {
-        std::slice::from_raw_parts(
-            std::ptr::addr_of!((*p).aProblem).cast::<SPropProblem>(),
-            (*p).cProblem as usize,
-        )
-        .to_vec()
-    };
-    Allocators::ours().free(p.cast());
-    entries
-        .into_iter()
-        .filter(|e| !owned_by_target(e.ulPropTag, e.scode))
-        .map(|e| {
-            let attachment = e.ulPropTag == PR_MESSAGE_ATTACHMENTS;
-            STnefProblem {
-                ulComponent: if attachment { e.ulIndex } else { 0 },
-                ulAttribute: if attachment {
-                    att::ATTACHMENT
-                } else {
-                    att::MSG_PROPS
-                },
-                ulPropTag: e.ulPropTag,
-                scode: e.scode,
-            }
-        })
-        .collect()
-}
-
-/// The code page of a message's 8-bit strings, as the message converts them (its
-/// `PR_INTERNET_CPID`, `PR_MESSAGE_CODEPAGE` or locale), else 1252.
-fn codepage_of(file: &MsgFile, node: NodeId) -> u32 {
-    file.with(|st| Ok(st.codepage(node)))
-        .ok()
-        .filter(|&cp| crate::types::codepage::is_supported(cp))
-        .unwrap_or(DEFAULT_CODEPAGE)
-}
-
-/// A message of ours in memory, for the copy on its way in or out.
-struct Scratch {
-    file: Arc<MsgFile>,
-    node: NodeId,
-    obj: ComRef,
-}
-
-impl Scratch {
-    fn new(unicode: bool) -> Result<Scratch> {
-        let storage = docfile::create_bytes(
-            Arc::new(VecLockBytes::new(Vec::new())),
-            STGM_READWRITE | STGM_SHARE_EXCLUSIVE | STGM_TRANSACTED,
-            Version::V3,
-        )?;
-        let (file, node) = MsgFile::open(storage, unicode, true)?;
-        let shell = MessageShell::new(file.clone(), node, Allocators::ours(), None, None);
-        let ptr = ComObject::into_raw(shell);
-        // SAFETY: a new object whose one reference is ours.
-        let obj = unsafe { ComRef::from_raw(ptr) }.expect("a new object");
-        Ok(Scratch { file, node, obj })
-    }
-}
-
-/// Whether a message stores Unicode strings (`STORE_UNICODE_OK` in its
-/// `PR_STORE_SUPPORT_MASK`).
-///
-/// # Safety
-/// `msg` must be a live `IMAPIProp`.
-unsafe fn is_unicode(msg: *mut std::ffi::c_void) -> bool {
-    // SAFETY: forwarded.
-    let values = unsafe { get_props(msg, &[PR_STORE_SUPPORT_MASK], 0) };
-    matches!(values.first(), Some((_, PropValue::Long(m))) if *m as u32 & STORE_UNICODE_OK != 0)
-}
-
-/// `GetProps` through the vtable, as owned values (errors left out).
-///
-/// # Safety
-/// `obj` must be a live `IMAPIProp`.
-unsafe fn get_props(
-    obj: *mut std::ffi::c_void,
-    tags: &[u32],
-    flags: ULONG,
-) -> Vec<(u32, PropValue)> {
-    let alloc = Allocators::ours();
-    let Ok(arr) = super::marshal::tags_out(&alloc, tags) else {
-        return Vec::new();
-    };
-    let mut count: ULONG = 0;
-    let mut values: *mut SPropValue = std::ptr::null_mut();
-    // SAFETY: `obj` is live; the out-parameters are ours.
-    let hr = unsafe {
-        (super::copy_to::vtbl::<IMAPIPropVtbl>(obj).GetProps)(
-            obj,
-            arr,
-            flags,
-            &mut count,
-            &mut values,
-        )
-    };
-    alloc.free(arr.cast());
-    let mut out = Vec::new();
-    if hr >= 0 && !values.is_null() {
-        for i in 0..count as usize {
-            // SAFETY: the answer holds `count` values.
-            let v = unsafe { &*values.add(i) };
-            // SAFETY: a value the object built.
-            if let Ok(pv) = unsafe { super::marshal::value_in(v) }
-                && !matches!(pv, PropValue::Error(_))
-            {
-                out.push((v.ulPropTag, pv));
-            }
-        }
-    }
-    // SAFETY: whatever GetProps returned is ours to free (MAPI's one allocator family).
-    alloc.free(values.cast());
-    out
-}
-
-/// One 8-bit or binary property's bytes (`Ok(None)`: not set).
-///
-/// # Safety
-/// `obj` must be a live `IMAPIProp`.
-unsafe fn one_binary(obj: *mut std::ffi::c_void, tag: u32) -> Result<Option<Vec<u8>>> {
-    // SAFETY: forwarded.
-    let v = unsafe { get_props(obj, &[tag], 0) };
-    Ok(v.into_iter().find_map(|(_, v)| match v {
-        PropValue::String8(s) | PropValue::Binary(s) => Some(s),
-        _ => None,
-    }))
-}
-
-/// Every row of a table, as owned values.
-///
-/// # Safety
-/// `table` must be a live `IMAPITable`.
-unsafe fn all_rows(table: &ComRef) -> Result<Vec<Vec<(u32, PropValue)>>> {
-    let alloc = Allocators::ours();
-    let mut out = Vec::new();
-    // SAFETY: `table` is live; the out-parameters are ours; each answer is a row set whose
-    // rows are freed after reading.
-    unsafe {
-        let v = table.vtbl::<IMAPITableVtbl>();
-        let hr = (v.SeekRow)(table.as_ptr(), BOOKMARK_BEGINNING, 0, std::ptr::null_mut());
-        copy_to::check(hr, "IMAPITable::SeekRow")?;
-        loop {
-            let mut set: *mut SRowSet = std::ptr::null_mut();
-            copy_to::check(
-                (v.QueryRows)(table.as_ptr(), 1024, 0, &mut set),
-                "IMAPITable::QueryRows",
-            )?;
-            if set.is_null() {
-                break;
-            }
-            let n = (*set).cRows as usize;
-            let first = std::ptr::addr_of!((*set).aRow).cast::<SRow>();
-            for r in std::slice::from_raw_parts(first, n) {
-                let mut row = Vec::with_capacity(r.cValues as usize);
-                for i in 0..r.cValues as usize {
-                    let pv = &*r.lpProps.add(i);
-                    if let Ok(value) = super::marshal::value_in(pv)
-                        && !matches!(value, PropValue::Error(_))
-                    {
-                        row.push((pv.ulPropTag, value));
-                    }
-                }
-                out.push(row);
-                alloc.free(r.lpProps.cast());
-            }
-            alloc.free(set.cast());
-            if n == 0 {
-                break;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The rows of a message's attachment table.
-///
-/// # Safety
-/// `msg` must be a live `IMessage`.
-unsafe fn attachment_rows(msg: *mut std::ffi::c_void) -> Result<Vec<Vec<(u32, PropValue)>>> {
-    let mut t = std::ptr::null_mut();
-    // SAFETY: `msg` is live; the out-parameter is ours.
-    unsafe {
-        copy_to::check(
-            (copy_to::vtbl::<IMessageVtbl>(msg).GetAttachmentTable)(msg, 0, &mut t),
-            "GetAttachmentTable",
-        )?;
-        let table = copy_to::took(t, "GetAttachmentTable")?;
-        all_rows(&table)
-    }
-}
-
-/// A message's attachment numbers in its table's order.
-///
-/// # Safety
-/// `msg` must be a live `IMessage`.
-unsafe fn attachment_numbers(msg: *mut std::ffi::c_void) -> Result<Vec<ULONG>> {
-    // SAFETY: forwarded.
-    let rows = unsafe { attachment_rows(msg)? };
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            r.iter().find_map(|(t, v)| match (t == &PR_ATTACH_NUM, v) {
-                (true, PropValue::Long(n)) => Some(*n as ULONG),
-                _ => None,
-            })
-        })
-        .collect())
 }
 
 /// `GetTnefStreamCodepage` over a caller's stream: reads from its position to the end,

@@ -449,3 +449,7 @@ fn named(file: &MsgFile, node: NodeId, values: Vec<(u32, PropValue)>) -> Result<
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "tnef_message_tests.rs"]
+mod tests;

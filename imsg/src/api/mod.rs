@@ -558,10 +558,11 @@ fn tnef_problems(p: *mut c_void) -> Vec<String> {
     if p.is_null() {
         return out;
     }
-    let arr = p.cast::<imessage::com::tnef::STnefProblemArray>();
+    let arr = p.cast::<imessage::com::tnef_problems::STnefProblemArray>();
     // SAFETY: a problem array the library built: a count, then that many entries.
     unsafe {
-        let first = std::ptr::addr_of!((*arr).aProblem).cast::<imessage::com::tnef::STnefProblem>();
+        let first = std::ptr::addr_of!((*arr).aProblem)
+            .cast::<imessage::com::tnef_problems::STnefProblem>();
         for i in 0..(*arr).cProblem as usize {
             let e = &*first.add(i);
             out.push(format!(
