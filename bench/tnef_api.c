@@ -6,34 +6,10 @@
    each stream to OUTDIR/<n>.tnef, so that the other tools time the same bytes.
    Prints one line per file: file, TNEF bytes, decode seconds, encode seconds.
      tnef_api BUDGET OUTDIR FILE.msg... */
-#define _POSIX_C_SOURCE 200809L
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "imessage.h"
+#include "bench_common.h"
 #include "tnef.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, HRESULT hr)
-{
-    fprintf(stderr, "tnef_api: %s failed: 0x%08lX\n", what, (unsigned long)(ULONG)hr);
-    exit(1);
-}
-
-#define OK(call)                  \
-    do {                          \
-        HRESULT hr_ = (call);     \
-        if (FAILED(hr_))          \
-            die(#call, hr_);      \
-    } while (0)
+#define OK CHECK_HR
 
 static LARGE_INTEGER zero(void)
 {
@@ -107,8 +83,7 @@ static void save(IStream *stm, const char *path)
     OK(stm->lpVtbl->Seek(stm, zero(), STREAM_SEEK_SET, NULL));
     OK(stm->lpVtbl->Read(stm, buf, n, &got));
     if (!f || got != n || fwrite(buf, 1, n, f) != n) {
-        fprintf(stderr, "tnef_api: writing %s\n", path);
-        exit(1);
+        die("writing %s", path);
     }
     fclose(f);
     free(buf);
@@ -132,19 +107,15 @@ int main(int argc, char **argv)
         double best_enc = 1e9, best_dec = 1e9, start;
         int runs;
         {
-            /* The path as UTF-16 for StgOpenStorage (the corpus names are ASCII). */
-            WCHAR w[4096];
-            size_t k, len = strlen(argv[i]);
-            for (k = 0; k <= len && k < 4095; k++)
-                w[k] = (WCHAR)(unsigned char)argv[i][k];
-            w[4095] = 0;
+            WCHAR *w = wide_dup(argv[i]);
             OK(StgOpenStorage(w, NULL, STGM_READ | STGM_TRANSACTED, NULL, 0, &stg));
+            free(w);
         }
         msg = open_msg(stg, 0);
-        for (runs = 0, start = now(); runs < 3 || now() - start < budget; runs++) {
-            double t = now();
+        for (runs = 0, start = now_seconds(); runs < 3 || now_seconds() - start < budget; runs++) {
+            double t = now_seconds();
             stm = encode(msg);
-            t = now() - t;
+            t = now_seconds() - t;
             if (t < best_enc)
                 best_enc = t;
             stm->lpVtbl->Release(stm);
@@ -152,10 +123,10 @@ int main(int argc, char **argv)
         stm = encode(msg);
         msg->lpVtbl->Release(msg);
         stg->lpVtbl->Release(stg);
-        for (runs = 0, start = now(); runs < 3 || now() - start < budget; runs++) {
-            double t = now();
+        for (runs = 0, start = now_seconds(); runs < 3 || now_seconds() - start < budget; runs++) {
+            double t = now_seconds();
             decode(stm);
-            t = now() - t;
+            t = now_seconds() - t;
             if (t < best_dec)
                 best_dec = t;
         }
