@@ -84,6 +84,7 @@
 #include <mapitags.h>
 #include <mapix.h>
 #include <mapiutil.h>
+#include <tnef.h>
 #include <mapival.h>
 #include <imessage.h>
 

@@ -2346,6 +2346,45 @@ void SwapPword(WORD *lpwSource, ULONG cWords);
 void SwapPlong(ULONG *lpulSource, ULONG cLongs);
 
 /*
+ Opens an `ITnef` over `lpStream` for `lpMessage`: `TNEF_DECODE` (0) reads a TNEF stream
+ into the message (`ExtractProps`), `TNEF_ENCODE` writes the message as TNEF
+ (`AddProps`, `SetProps`, `EncodeRecips`, then `Finish`), in best-data mode unless
+ `TNEF_PURE` or `TNEF_COMPATIBILITY`; `TNEF_COMPONENT_ENCODING` allows
+ `FinishComponent`. `wKeyVal` (nonzero to encode) is written after the signature;
+ `lpszStreamName` (no `[`, `]`, `:`; shorter than MAX_PATH) names the stream in tagged
+ bodies. `lpvSupport` may be NULL: it is held, not used. The object AddRefs the stream,
+ the message and the support object and releases them with its last `Release`.
+ */
+HRESULT OpenTnefStream(void *lpvSupport,
+                       IStream *lpStream,
+                       char *lpszStreamName,
+                       ULONG ulFlags,
+                       IMessage *lpMessage,
+                       WORD wKeyVal,
+                       ITnef **lppTNEF);
+
+/*
+ [`OpenTnefStream`] with an address book, which may be NULL: there is no address book
+ here, so recipients' entry ids are written and read as the message holds them, never
+ resolved (the object only holds the given one for its life).
+ */
+HRESULT OpenTnefStreamEx(void *lpvSupport,
+                         IStream *lpStream,
+                         char *lpszStreamName,
+                         ULONG ulFlags,
+                         IMessage *lpMessage,
+                         WORD wKeyVal,
+                         IAddrBook *lpAddressBook,
+                         ITnef **lppTNEF);
+
+/*
+ The code pages of a TNEF stream's `attOemCodepage` (437 and 0 when it has none), read
+ from the stream's position, which is put back. `MAPI_E_CORRUPT_DATA`: not TNEF, or an
+ attribute cut short; `MAPI_E_NOT_ENOUGH_DISK`: the stream could not be read.
+ */
+HRESULT GetTnefStreamCodepage(IStream *lpStream, ULONG *lpulCodepage, ULONG *lpulSubCodepage);
+
+/*
  Whether a property value is invalid: an undefined type, a Boolean other than 0 or 1,
  a NULL string, GUID or array, a binary with bytes but no pointer.
  */

@@ -755,4 +755,67 @@ typedef struct {
     ULONG ulStreamFlags;
 } RTF_WCSRETINFO;
 
+/* ===== TNEF (tnef.h: OpenTnefStream, OpenTnefStreamEx, declared in <imessage.h>) ===== */
+/* The address book OpenTnefStreamEx takes (this library has none: it is only held). */
+struct IAddrBook;
+typedef struct IAddrBook IAddrBook;
+typedef IAddrBook *LPADRBOOK;
+
+/* One problem: ulComponent 0 = the message, else the attachment's PR_ATTACH_NUM. */
+typedef struct _STnefProblem {
+    ULONG ulComponent;
+    ULONG ulAttribute;
+    ULONG ulPropTag;
+    SCODE scode;
+} STnefProblem;
+
+typedef struct _STnefProblemArray {
+    ULONG cProblem;
+    STnefProblem aProblem[MAPI_DIM];
+} STnefProblemArray, *LPSTnefProblemArray;
+
+#define CbNewSTnefProblemArray(_cprob) \
+    (offsetof(STnefProblemArray, aProblem) + (_cprob) * sizeof(STnefProblem))
+#define CbSTnefProblemArray(_lparray) \
+    (offsetof(STnefProblemArray, aProblem) + (UINT)((_lparray)->cProblem * sizeof(STnefProblem)))
+
+#define MAPI_ITNEF_METHODS(IPURE) \
+    MAPIMETHOD(AddProps)(THIS_ ULONG ulFlags, ULONG ulElemID, LPVOID lpvData, \
+                         LPSPropTagArray lpPropList) IPURE; \
+    MAPIMETHOD(ExtractProps)(THIS_ ULONG ulFlags, LPSPropTagArray lpPropList, \
+                             LPSTnefProblemArray *lpProblems) IPURE; \
+    MAPIMETHOD(Finish)(THIS_ ULONG ulFlags, WORD *lpKey, LPSTnefProblemArray *lpProblems) IPURE; \
+    MAPIMETHOD(OpenTaggedBody)(THIS_ LPMESSAGE lpMessage, ULONG ulFlags, LPSTREAM *lppStream) IPURE; \
+    MAPIMETHOD(SetProps)(THIS_ ULONG ulFlags, ULONG ulElemID, ULONG cValues, \
+                         LPSPropValue lpProps) IPURE; \
+    MAPIMETHOD(EncodeRecips)(THIS_ ULONG ulFlags, LPMAPITABLE lpRecipientTable) IPURE; \
+    MAPIMETHOD(FinishComponent)(THIS_ ULONG ulFlags, ULONG ulComponentID, \
+                                LPSPropTagArray lpCustomPropList, LPSPropValue lpCustomProps, \
+                                LPSPropTagArray lpPropList, LPSTnefProblemArray *lpProblems) IPURE;
+
+#undef INTERFACE
+#define INTERFACE ITnef
+DECLARE_INTERFACE_(ITnef, IUnknown)
+{
+    BEGIN_INTERFACE
+    MAPI_IUNKNOWN_METHODS(PURE)
+    MAPI_ITNEF_METHODS(PURE)
+    END_INTERFACE
+};
+#undef INTERFACE
+typedef ITnef *LPITNEF;
+
+#if !defined(__cplusplus) || defined(CINTERFACE)
+#define ITnef_QueryInterface(p, ...) (p)->lpVtbl->QueryInterface(p, __VA_ARGS__)
+#define ITnef_AddRef(p) (p)->lpVtbl->AddRef(p)
+#define ITnef_Release(p) (p)->lpVtbl->Release(p)
+#define ITnef_AddProps(p, ...) (p)->lpVtbl->AddProps(p, __VA_ARGS__)
+#define ITnef_ExtractProps(p, ...) (p)->lpVtbl->ExtractProps(p, __VA_ARGS__)
+#define ITnef_Finish(p, ...) (p)->lpVtbl->Finish(p, __VA_ARGS__)
+#define ITnef_OpenTaggedBody(p, ...) (p)->lpVtbl->OpenTaggedBody(p, __VA_ARGS__)
+#define ITnef_SetProps(p, ...) (p)->lpVtbl->SetProps(p, __VA_ARGS__)
+#define ITnef_EncodeRecips(p, ...) (p)->lpVtbl->EncodeRecips(p, __VA_ARGS__)
+#define ITnef_FinishComponent(p, ...) (p)->lpVtbl->FinishComponent(p, __VA_ARGS__)
+#endif
+
 #endif /* IMSG_MAPIDEFS_H */

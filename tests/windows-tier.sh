@@ -63,7 +63,7 @@ for name in OpenIMsgSession OpenIMsgSession@12 CloseIMsgSession@4 OpenIMsgOnIStg
     MAPIAllocateMore@12 MAPIFreeBuffer@4 MAPIGetDefaultMalloc@0 HrQueryAllRows@24 FreeProws@4 \
     FreePadrlist@4 HrGetOneProp@12 PropCopyMore@16 ScCopyProps@16 IID_IMessage PS_MAPI \
     WrapCompressedRTFStream@12 WrapCompressedRTFStreamEx@16 RTFSync@12 ImsgGetBestBody@20 \
-    CreateIProp@24 CreateTable@36; do
+    CreateIProp@24 CreateTable@36 OpenTnefStream@28 OpenTnefStreamEx@32 GetTnefStreamCodepage@12; do
     grep -qx "$name" "$WORK/exports.txt" || fail "imessage.dll does not export $name"
 done
 # The system's ole32 provides these on Windows (DESIGN decision 13).

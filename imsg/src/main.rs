@@ -12,6 +12,7 @@ mod dump;
 mod extract;
 mod pyjson;
 mod shape;
+mod tnef;
 mod value;
 
 use std::path::Path;
@@ -25,6 +26,8 @@ Usage:
   imsg create [--data DIR] SPEC.json OUT.msg     build a message from that JSON
   imsg attachments FILE.msg DIR                  extract the attachments into DIR
   imsg body [--html|--rtf|--text] FILE.msg       print the body a person reads
+  imsg tnef-to-msg WINMAIL.DAT OUT.msg           decode a TNEF stream into a message
+  imsg msg-to-tnef FILE.msg WINMAIL.DAT          encode a message as TNEF
   imsg help [COMMAND] | imsg COMMAND --help      explain a command
   imsg --version
 
@@ -102,6 +105,35 @@ file name (else its short file name, display name, or attachment-N), made safe a
 - OLE attachments: the object's storage as a compound file (.ole);
 - attachments by reference have no data and are listed only.
 Prints one line per attachment: its number, its kind and the file written.
+
+Options:
+  -h, --help   this text
+";
+
+const TNEF_TO_MSG_HELP: &str = "\
+Usage: imsg tnef-to-msg WINMAIL.DAT OUT.msg
+
+Decodes a TNEF stream (winmail.dat, application/ms-tnef) into a new message OUT.msg with
+OpenTnefStream(TNEF_DECODE) and ITnef::ExtractProps: the legacy attributes mapped to
+properties and the encapsulated ones on top, 8-bit text read in the stream's code page
+(attOemCodepage), named properties, recipients, attachments, embedded messages and OLE
+objects. Damage in the stream (bad checksums, records cut short) is reported on standard
+error, one line each, and the readable part is kept; a file that is not TNEF fails.
+OUT.msg is replaced if it exists.
+
+Options:
+  -h, --help   this text
+";
+
+const MSG_TO_TNEF_HELP: &str = "\
+Usage: imsg msg-to-tnef FILE.msg WINMAIL.DAT
+
+Encodes FILE.msg as a TNEF stream with OpenTnefStream(TNEF_ENCODE), ITnef::AddProps
+(everything) and ITnef::Finish, in best-data mode: each property with a legacy attribute
+is written there and, when that attribute cannot give it back exactly, also encapsulated;
+the rest goes into attMsgProps, the recipient table and each attachment's attAttachment;
+embedded messages become nested TNEF streams. The key is taken from the clock. What
+cannot be encoded is reported on standard error. WINMAIL.DAT is replaced if it exists.
 
 Options:
   -h, --help   this text
@@ -205,6 +237,8 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 Some("create") => print!("{CREATE_HELP}"),
                 Some("attachments") => print!("{ATTACHMENTS_HELP}"),
                 Some("body") => print!("{BODY_HELP}"),
+                Some("tnef-to-msg") => print!("{TNEF_TO_MSG_HELP}"),
+                Some("msg-to-tnef") => print!("{MSG_TO_TNEF_HELP}"),
                 Some(other) => return usage(format!("no command '{other}'")),
             }
             Ok(())
@@ -299,6 +333,30 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 .map_err(|e| Failure::Failed(e.to_string()))?;
             for line in lines {
                 println!("{line}");
+            }
+            Ok(())
+        }
+        "tnef-to-msg" if wants_help(rest) => {
+            print!("{TNEF_TO_MSG_HELP}");
+            Ok(())
+        }
+        "msg-to-tnef" if wants_help(rest) => {
+            print!("{MSG_TO_TNEF_HELP}");
+            Ok(())
+        }
+        "tnef-to-msg" | "msg-to-tnef" => {
+            let (_, pos) = parse(rest, &[])?;
+            let [input, out] = pos[..] else {
+                return usage(format!("{cmd} takes an input file and an output file"));
+            };
+            let problems = if cmd == "tnef-to-msg" {
+                tnef::tnef_to_msg(input, out)
+            } else {
+                tnef::msg_to_tnef(input, out)
+            }
+            .map_err(|e| Failure::Failed(format!("{input}: {e}")))?;
+            for p in problems {
+                eprintln!("imsg: {p}");
             }
             Ok(())
         }

@@ -31,6 +31,7 @@ pub mod stream_storage;
 pub mod table;
 pub mod tabledata;
 pub mod textutil;
+pub mod tnef;
 pub mod validate;
 
 use crate::com::types::{ULONG, WCHAR};

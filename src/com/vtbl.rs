@@ -362,6 +362,39 @@ const _: () = {
     assert!(size_of::<ITableDataVtbl>() == slot(12));
 };
 
+/// `ITnef` (tnef.h): `IUnknown`'s slots, then AddProps, ExtractProps, Finish,
+/// OpenTaggedBody, SetProps, EncodeRecips, FinishComponent.
+#[repr(C)]
+pub struct ITnefVtbl {
+    pub QueryInterface: unsafe extern "system" fn(This, *const IID, *mut *mut c_void) -> HRESULT,
+    pub AddRef: unsafe extern "system" fn(This) -> ULONG,
+    pub Release: unsafe extern "system" fn(This) -> ULONG,
+    pub AddProps:
+        unsafe extern "system" fn(This, ULONG, ULONG, *mut c_void, *mut SPropTagArray) -> HRESULT,
+    pub ExtractProps:
+        unsafe extern "system" fn(This, ULONG, *mut SPropTagArray, *mut *mut c_void) -> HRESULT,
+    pub Finish: unsafe extern "system" fn(This, ULONG, *mut u16, *mut *mut c_void) -> HRESULT,
+    pub OpenTaggedBody: unsafe extern "system" fn(This, This, ULONG, *mut This) -> HRESULT,
+    pub SetProps: unsafe extern "system" fn(This, ULONG, ULONG, ULONG, *mut SPropValue) -> HRESULT,
+    pub EncodeRecips: unsafe extern "system" fn(This, ULONG, This) -> HRESULT,
+    pub FinishComponent: unsafe extern "system" fn(
+        This,
+        ULONG,
+        ULONG,
+        *mut SPropTagArray,
+        *mut SPropValue,
+        *mut SPropTagArray,
+        *mut *mut c_void,
+    ) -> HRESULT,
+}
+
+const _: () = {
+    assert!(offset_of!(ITnefVtbl, AddProps) == slot(3));
+    assert!(offset_of!(ITnefVtbl, OpenTaggedBody) == slot(6));
+    assert!(offset_of!(ITnefVtbl, FinishComponent) == slot(9));
+    assert!(size_of::<ITnefVtbl>() == slot(10));
+};
+
 // Interface pointer types under their SDK names, for exported signatures.
 pub type IUnknown = Interface<IUnknownVtbl>;
 pub type IMalloc = Interface<IMallocVtbl>;
@@ -377,6 +410,7 @@ pub type IMAPIProgress = Interface<IMAPIProgressVtbl>;
 pub type IPropData = Interface<IPropDataVtbl>;
 pub type ITableData = Interface<ITableDataVtbl>;
 pub type IMAPISession = Interface<IMAPISessionVtbl>;
+pub type ITnef = Interface<ITnefVtbl>;
 
 /// `LPMSGSESS` points to this opaque type; handles are never dereferenced.
 #[repr(C)]

@@ -24,5 +24,6 @@ mod save;
 pub mod state;
 pub mod table;
 pub mod tabledata;
+pub mod tnef_message;
 #[cfg(test)]
 mod width_tests;

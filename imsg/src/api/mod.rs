@@ -524,3 +524,114 @@ impl Stream {
 
 mod mapi_prop;
 pub use mapi_prop::{NameKind, PropName, PropVtbl};
+
+// ===== TNEF =====
+
+/// `OpenStreamOnFile(path)` with `STGM_*` flags (`STGM_CREATE | STGM_READWRITE` writes a new
+/// file).
+pub fn stream_on_file(path: &str, flags: ULONG) -> Result<Stream> {
+    let name = std::ffi::CString::new(path).map_err(|_| ApiError {
+        call: "OpenStreamOnFile (a NUL in the path)".into(),
+        hr: E_INVALIDARG,
+        detail: None,
+    })?;
+    let mut stm = null_mut();
+    // SAFETY: the name is terminated; `stm` is writable; the allocators are the library's.
+    let hr = unsafe {
+        imessage::capi::open_stream_on_file::OpenStreamOnFile(
+            Some(MAPIAllocateBuffer),
+            Some(MAPIFreeBuffer),
+            flags,
+            name.as_ptr(),
+            std::ptr::null(),
+            &mut stm,
+        )
+    };
+    check("OpenStreamOnFile", hr)?;
+    // SAFETY: success hands us a new IStream reference.
+    unsafe { Com::out("OpenStreamOnFile", stm.cast()) }
+}
+
+/// One `STnefProblem`, as text.
+fn tnef_problems(p: *mut c_void) -> Vec<String> {
+    let mut out = Vec::new();
+    if p.is_null() {
+        return out;
+    }
+    let arr = p.cast::<imessage::com::tnef_problems::STnefProblemArray>();
+    // SAFETY: a problem array the library built: a count, then that many entries.
+    unsafe {
+        let first = std::ptr::addr_of!((*arr).aProblem)
+            .cast::<imessage::com::tnef_problems::STnefProblem>();
+        for i in 0..(*arr).cProblem as usize {
+            let e = &*first.add(i);
+            out.push(format!(
+                "{} attribute 0x{:08X} property 0x{:08X}: {}",
+                if e.ulComponent == 0 {
+                    "message".to_string()
+                } else {
+                    format!("attachment {}", e.ulComponent)
+                },
+                e.ulAttribute,
+                e.ulPropTag,
+                scode_text(e.scode)
+            ));
+        }
+    }
+    mapi_free(p);
+    out
+}
+
+/// Runs `OpenTnefStream` over `stream` and `msg`: decoding (`ExtractProps` of everything)
+/// or encoding (`AddProps(TNEF_PROP_EXCLUDE)` of nothing, so all of it, with `key`), then
+/// `Finish`. Returns the problems the library reported.
+pub fn tnef(stream: &Stream, msg: &Message, encode: bool, key: u16) -> Result<Vec<String>> {
+    use imessage::com::tnef::{TNEF_DECODE, TNEF_ENCODE, TNEF_PROP_EXCLUDE};
+    use imessage::com::vtbl::ITnefVtbl;
+    let mut p = null_mut();
+    let name = c"winmail.dat";
+    // SAFETY: the stream and message are live; `p` is writable.
+    let hr = unsafe {
+        imessage::capi::tnef::OpenTnefStream(
+            null_mut(),
+            stream.as_ptr().cast(),
+            name.as_ptr().cast_mut(),
+            if encode { TNEF_ENCODE } else { TNEF_DECODE },
+            msg.as_ptr().cast(),
+            key,
+            &mut p,
+        )
+    };
+    check("OpenTnefStream", hr)?;
+    // SAFETY: success hands us a new ITnef reference.
+    let t: Com<ITnefVtbl> = unsafe { Com::out("OpenTnefStream", p.cast()) }?;
+    let v = t.vtbl();
+    let mut problems = Vec::new();
+    let mut arr = null_mut();
+    if encode {
+        let mut none = [0u32; 2];
+        // SAFETY: an SPropTagArray with no tags.
+        let hr = unsafe {
+            (v.AddProps)(
+                t.as_ptr(),
+                TNEF_PROP_EXCLUDE,
+                0,
+                null_mut(),
+                none.as_mut_ptr().cast(),
+            )
+        };
+        check("ITnef::AddProps", hr)?;
+    } else {
+        // SAFETY: a NULL list; `arr` is writable.
+        let hr = unsafe { (v.ExtractProps)(t.as_ptr(), TNEF_PROP_EXCLUDE, null_mut(), &mut arr) };
+        check("ITnef::ExtractProps", hr)?;
+        problems.extend(tnef_problems(arr));
+        arr = null_mut();
+    }
+    let mut k = 0u16;
+    // SAFETY: `k` and `arr` are writable.
+    let hr = unsafe { (v.Finish)(t.as_ptr(), 0, &mut k, &mut arr) };
+    check("ITnef::Finish", hr)?;
+    problems.extend(tnef_problems(arr));
+    Ok(problems)
+}
