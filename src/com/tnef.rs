@@ -27,7 +27,7 @@ use super::copy_to::{self, Kind, Request, Select};
 use super::foreign::ComRef;
 use super::guids::IID_IMessage;
 use super::mapimem::Allocators;
-use super::rtf_stream::{ComStream, from_io};
+use super::rtf_stream::{ComStream, OnCommit, from_io};
 use super::scode::scode_of;
 use super::tnef_problems::{STnefProblem, copy_problems, owned_by_target, trouble};
 use super::tnef_scratch::{Scratch, all_rows, attachment_numbers, codepage_of, is_unicode};
@@ -178,6 +178,21 @@ impl TnefEngine {
     pub unsafe fn tagged_body(&self, message: *mut std::ffi::c_void) -> Result<Vec<u8>> {
         // SAFETY: forwarded from the caller.
         unsafe { super::tnef_tagged::tagged_body(message, self.key, &self.name) }
+    }
+
+    /// `OpenTaggedBody` for writing: what the stream's `Commit` does with the text written
+    /// (`tnef_tagged::write_tagged` on `message`, held until the stream goes).
+    ///
+    /// # Safety
+    /// `message` must be a live `IMessage`.
+    pub unsafe fn tagged_writer(&self, message: *mut std::ffi::c_void) -> Result<OnCommit> {
+        // SAFETY: forwarded from the caller.
+        let message = unsafe { ComRef::add_ref(message) }.ok_or_else(|| invalid("NULL message"))?;
+        let key = self.key;
+        Ok(Box::new(move |text: &[u8]| {
+            // SAFETY: the message, held by this closure.
+            unsafe { super::tnef_tagged::write_tagged(message.as_ptr(), key, text) }
+        }))
     }
 
     fn encoding(&self) -> bool {
