@@ -371,6 +371,41 @@ static int has_id(const ULONG *ids, int n, ULONG id)
     return 0;
 }
 
+/* ExtractProps with TNEF_PROP_INCLUDE: only the properties listed reach the message. */
+static void test_decode_some(IStream *stm)
+{
+    IStorage *s = NULL;
+    LPMESSAGE m = new_message(&s);
+    LPITNEF tnef = NULL;
+    LPMAPITABLE table = NULL;
+    LPSPropValue v;
+    ULONG rows = 99;
+    SizedSPropTagArray(2, some) = {2, {PR_SUBJECT_W, PR_IMPORTANCE}};
+    if (!m)
+        return;
+    stm->lpVtbl->Seek(stm, li(0), STREAM_SEEK_SET, NULL);
+    CHECK_OK(OpenTnefStream(NULL, stm, (LPSTR) "winmail.dat", TNEF_DECODE, m, 0, &tnef));
+    if (tnef) {
+        CHECK_OK(tnef->lpVtbl->ExtractProps(tnef, TNEF_PROP_INCLUDE, (LPSPropTagArray)&some, NULL));
+        tnef->lpVtbl->Release(tnef);
+    }
+    CHECK_OK(m->lpVtbl->SaveChanges(m, KEEP_OPEN_READWRITE));
+    v = get((LPMAPIPROP)m, PR_SUBJECT_W);
+    CHECK(v && wide_equal(v->Value.lpszW, SUBJECT));
+    MAPIFreeBuffer(v);
+    v = get((LPMAPIPROP)m, PR_IMPORTANCE);
+    CHECK(v && v->Value.l == IMPORTANCE_HIGH);
+    MAPIFreeBuffer(v);
+    CHECK(get((LPMAPIPROP)m, PR_BODY_W) == NULL);
+    CHECK_OK(m->lpVtbl->GetAttachmentTable(m, 0, &table));
+    if (table) {
+        CHECK_OK(table->lpVtbl->GetRowCount(table, 0, &rows));
+        CHECK(rows == 0);
+        table->lpVtbl->Release(table);
+    }
+    close_message(m, s);
+}
+
 static void test_round_trip(ULONG mode)
 {
     IStorage *s1 = NULL, *s2 = NULL;
@@ -408,6 +443,8 @@ static void test_round_trip(ULONG mode)
         check_decoded(m2, mode);
     }
     close_message(m2, s2);
+    if (mode == 0)
+        test_decode_some(stm);
     stm->lpVtbl->Release(stm);
     close_message(m1, s1);
 }
