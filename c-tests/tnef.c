@@ -4,7 +4,7 @@
    name and bytes, an embedded message); TNEF_PURE leaves no legacy attribute; a stream
    written here byte by byte in the legacy form (cp1252 text, an attachment, a checksum
    gone wrong) decodes with the right values and problem array; GetTnefStreamCodepage;
-   OpenTaggedBody; and the SCODEs of NULL pointers, unknown flags and calls in the wrong
+   OpenTaggedBody, read and written; and the SCODEs of NULL pointers, unknown flags and calls in the wrong
    mode, all through the C interface form (lpVtbl). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -371,6 +371,41 @@ static int has_id(const ULONG *ids, int n, ULONG id)
     return 0;
 }
 
+/* ExtractProps with TNEF_PROP_INCLUDE: only the properties listed reach the message. */
+static void test_decode_some(IStream *stm)
+{
+    IStorage *s = NULL;
+    LPMESSAGE m = new_message(&s);
+    LPITNEF tnef = NULL;
+    LPMAPITABLE table = NULL;
+    LPSPropValue v;
+    ULONG rows = 99;
+    SizedSPropTagArray(2, some) = {2, {PR_SUBJECT_W, PR_IMPORTANCE}};
+    if (!m)
+        return;
+    stm->lpVtbl->Seek(stm, li(0), STREAM_SEEK_SET, NULL);
+    CHECK_OK(OpenTnefStream(NULL, stm, (LPSTR) "winmail.dat", TNEF_DECODE, m, 0, &tnef));
+    if (tnef) {
+        CHECK_OK(tnef->lpVtbl->ExtractProps(tnef, TNEF_PROP_INCLUDE, (LPSPropTagArray)&some, NULL));
+        tnef->lpVtbl->Release(tnef);
+    }
+    CHECK_OK(m->lpVtbl->SaveChanges(m, KEEP_OPEN_READWRITE));
+    v = get((LPMAPIPROP)m, PR_SUBJECT_W);
+    CHECK(v && wide_equal(v->Value.lpszW, SUBJECT));
+    MAPIFreeBuffer(v);
+    v = get((LPMAPIPROP)m, PR_IMPORTANCE);
+    CHECK(v && v->Value.l == IMPORTANCE_HIGH);
+    MAPIFreeBuffer(v);
+    CHECK(get((LPMAPIPROP)m, PR_BODY_W) == NULL);
+    CHECK_OK(m->lpVtbl->GetAttachmentTable(m, 0, &table));
+    if (table) {
+        CHECK_OK(table->lpVtbl->GetRowCount(table, 0, &rows));
+        CHECK(rows == 0);
+        table->lpVtbl->Release(table);
+    }
+    close_message(m, s);
+}
+
 static void test_round_trip(ULONG mode)
 {
     IStorage *s1 = NULL, *s2 = NULL;
@@ -408,6 +443,8 @@ static void test_round_trip(ULONG mode)
         check_decoded(m2, mode);
     }
     close_message(m2, s2);
+    if (mode == 0)
+        test_decode_some(stm);
     stm->lpVtbl->Release(stm);
     close_message(m1, s1);
 }
@@ -523,6 +560,111 @@ static void test_legacy(void)
     }
 }
 
+/* The attachments' PR_RENDERING_POSITION in table order (-2: not set). */
+static void positions(LPMESSAGE m, LONG out[2])
+{
+    SizedSPropTagArray(1, cols) = {1, {PR_ATTACH_NUM}};
+    LPMAPITABLE table = NULL;
+    LPSRowSet rows = NULL;
+    ULONG i;
+    out[0] = out[1] = -2;
+    CHECK_OK(m->lpVtbl->GetAttachmentTable(m, 0, &table));
+    if (!table)
+        return;
+    CHECK_OK(HrQueryAllRows(table, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows));
+    CHECK(rows && rows->cRows == 2);
+    /* Read from each attachment: the table shows the message as last saved. */
+    for (i = 0; rows && i < rows->cRows && i < 2; i++) {
+        LPATTACH a = NULL;
+        LPSPropValue v;
+        CHECK_OK(m->lpVtbl->OpenAttach(m, rows->aRow[i].lpProps[0].Value.l, NULL, 0, &a));
+        if (!a)
+            continue;
+        v = get((LPMAPIPROP)a, PR_RENDERING_POSITION);
+        if (v)
+            out[i] = v->Value.l;
+        MAPIFreeBuffer(v);
+        a->lpVtbl->Release(a);
+    }
+    FreeProws(rows);
+    table->lpVtbl->Release(table);
+}
+
+static void write_text(IStream *body, const char *text)
+{
+    ULONG written = 0;
+    CHECK_OK(body->lpVtbl->Write(body, text, (ULONG)strlen(text), &written));
+    CHECK(written == strlen(text));
+}
+
+static void check_body(LPMESSAGE m, const char *want)
+{
+    LPSPropValue v = get((LPMAPIPROP)m, PR_BODY_W);
+    CHECK(v && wide_eq(v->Value.lpszW, want));
+    MAPIFreeBuffer(v);
+}
+
+/* Writing tagged text: each tag of an attachment becomes one space and moves the
+   attachment's rendering position there; other text, and tags naming no attachment, stay. */
+static void test_tagged_write(LPITNEF tnef, LPMESSAGE m)
+{
+    IStream *body = NULL;
+    unsigned char *text = NULL;
+    LONG pos[2];
+    STATSTG st;
+    ULARGE_INTEGER zero = {{0, 0}};
+
+    /* MAPI_MODIFY: the tagged text to start from, replaced here, given back at Commit. */
+    CHECK_OK(tnef->lpVtbl->OpenTaggedBody(tnef, m, MAPI_MODIFY, &body));
+    if (body) {
+        read_all(body, &text);
+        CHECK(strcmp((char *)text, "[[ report.txt : 4660 in winmail.dat ]] Body text.") == 0);
+        free(text);
+        CHECK_OK(body->lpVtbl->Stat(body, &st, STATFLAG_NONAME));
+        CHECK(st.grfMode == STGM_READWRITE);
+        CHECK_OK(body->lpVtbl->Seek(body, li(0), STREAM_SEEK_SET, NULL));
+        CHECK_OK(body->lpVtbl->SetSize(body, zero));
+        write_text(body, "Hi. [[ report.txt : 4660 in winmail.dat ]] end [[ inner : 4661 in "
+                         "winmail.dat ]]. [[ nope : 9 in x ]]");
+        /* Nothing changes before Commit. */
+        check_body(m, "X Body text.");
+        CHECK_OK(body->lpVtbl->Commit(body, STGC_DEFAULT));
+        check_body(m, "Hi.   end  . [[ nope : 9 in x ]]");
+        positions(m, pos);
+        CHECK(pos[0] == 4 && pos[1] == 10);
+        body->lpVtbl->Release(body);
+        body = NULL;
+    }
+    /* Read back tagged (from the attachment table, which shows the message as last saved):
+       the text as written, the tags where they were. */
+    CHECK_OK(m->lpVtbl->SaveChanges(m, KEEP_OPEN_READWRITE));
+    CHECK_OK(tnef->lpVtbl->OpenTaggedBody(tnef, m, 0, &body));
+    if (body) {
+        read_all(body, &text);
+        CHECK(strcmp((char *)text, "Hi. [[ report.txt : 4660 in winmail.dat ]] end [[  : 4661 in "
+                                   "winmail.dat ]]. [[ nope : 9 in x ]]") == 0);
+        free(text);
+        body->lpVtbl->Release(body);
+        body = NULL;
+    }
+
+    /* MAPI_CREATE | MAPI_MODIFY: starts empty; the last Release writes what was not
+       committed. */
+    CHECK_OK(tnef->lpVtbl->OpenTaggedBody(tnef, m, MAPI_CREATE | MAPI_MODIFY, &body));
+    if (body) {
+        CHECK(read_all(body, &text) == 0);
+        free(text);
+        write_text(body, "New [[ report.txt : 4660 in winmail.dat ]]");
+        CHECK(body->lpVtbl->Release(body) == 0);
+        check_body(m, "New  ");
+        positions(m, pos);
+        CHECK(pos[0] == 4 && pos[1] == 10);
+    }
+    /* The written message saves and reads back as written. */
+    CHECK_OK(m->lpVtbl->SaveChanges(m, KEEP_OPEN_READWRITE));
+    check_body(m, "New  ");
+}
+
 static void test_tagged_body(void)
 {
     IStorage *s = NULL;
@@ -542,6 +684,10 @@ static void test_tagged_body(void)
             free(text);
             body->lpVtbl->Release(body);
         }
+        test_tagged_write(tnef, m);
+        body = (IStream *)1;
+        CHECK_HR(tnef->lpVtbl->OpenTaggedBody(tnef, m, MAPI_CREATE, &body), MAPI_E_INVALID_PARAMETER);
+        CHECK(body == NULL);
         body = (IStream *)1;
         CHECK_HR(tnef->lpVtbl->OpenTaggedBody(tnef, m, 0x100, &body), MAPI_E_UNKNOWN_FLAGS);
         CHECK(body == NULL);

@@ -329,8 +329,11 @@ unsafe extern "system" fn seek(this: This, mv: i64, origin: DWORD, pos: *mut u64
     })
 }
 
-unsafe extern "system" fn set_size(this: This, _size: u64) -> HRESULT {
-    crate::try_slot!(RtfStreamShell, this, |_obj| Err(no_support("SetSize")))
+unsafe extern "system" fn set_size(this: This, size: u64) -> HRESULT {
+    crate::try_slot!(RtfStreamShell, this, |obj| {
+        obj.inner.set_size(size)?;
+        Ok(S_OK)
+    })
 }
 
 /// Copies up to `cb` bytes from the current position into any `IStream`.
@@ -394,7 +397,11 @@ unsafe extern "system" fn stat(this: This, out: *mut STATSTG, flag: DWORD) -> HR
         let mut st: STATSTG = unsafe { std::mem::zeroed() };
         st.type_ = STGTY_STREAM;
         st.cbSize = size;
-        st.grfMode = STGM_READ;
+        st.grfMode = if obj.inner.writable() {
+            STGM_READWRITE
+        } else {
+            STGM_READ
+        };
         out.set(st);
         Ok(S_OK)
     })

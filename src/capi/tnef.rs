@@ -288,20 +288,29 @@ unsafe extern "system" fn open_tagged_body(
         // SAFETY: NULL or the caller's out-parameter.
         let out = unsafe { out_ptr(lpp) }.ok_or_else(|| invalid("NULL out-parameter"))?;
         super::unknown_flags(flags, MAPI_CREATE | MAPI_MODIFY)?;
-        if flags & MAPI_MODIFY != 0 {
-            return Err(crate::error::Error::new(
-                ErrorKind::NoSupport,
-                "writing a tagged body is not implemented: set PR_BODY instead",
-            ));
+        if flags & MAPI_CREATE != 0 && flags & MAPI_MODIFY == 0 {
+            return Err(invalid("MAPI_CREATE needs MAPI_MODIFY"));
         }
         let msg = if message.is_null() {
             obj.inner.engine.message_ptr()
         } else {
             message
         };
-        // SAFETY: the caller's message, or the one the object holds.
-        let text = unsafe { obj.inner.engine.tagged_body(msg) }?;
-        out.set(ComObject::into_raw(RtfStreamShell::memory(text)));
+        // MAPI_CREATE replaces the body: the stream starts empty.
+        let text = if flags & MAPI_CREATE != 0 {
+            Vec::new()
+        } else {
+            // SAFETY: the caller's message, or the one the object holds.
+            unsafe { obj.inner.engine.tagged_body(msg) }?
+        };
+        let stream = if flags & MAPI_MODIFY != 0 {
+            // SAFETY: the caller's message, or the one the object holds.
+            let on_commit = unsafe { obj.inner.engine.tagged_writer(msg) }?;
+            RtfStreamShell::buffer(text, on_commit)
+        } else {
+            RtfStreamShell::memory(text)
+        };
+        out.set(ComObject::into_raw(stream));
         Ok(S_OK)
     })
 }

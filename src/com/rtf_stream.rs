@@ -1,6 +1,7 @@
-//! The stream `WrapCompressedRTFStream(Ex)` hands out, and the read-only memory stream
+//! The stream `WrapCompressedRTFStream(Ex)` hands out, the read-only memory stream
 //! that carries a converted body (`WrapCompressedRTFStreamEx` with `MAPI_NATIVE_BODY`,
-//! `ImsgGetBestBody`). The vtable and slots are in `capi::rtf`.
+//! `ImsgGetBestBody`), and the read/write memory stream whose `Commit` hands its bytes on
+//! (`ITnef::OpenTaggedBody` with `MAPI_MODIFY`). The vtable and slots are in `capi::rtf`.
 //!
 //! Reading decompresses from the caller's stream as the caller reads (never the whole
 //! body twice); the header and the CRC are checked when the stream is wrapped, by one pass
@@ -142,6 +143,19 @@ pub fn from_io(context: &str, e: &io::Error) -> Error {
     Error::io(context, e)
 }
 
+/// A read/write memory stream's limit: text whose positions a `PT_LONG` can count.
+const BUFFER_MAX: usize = i32::MAX as usize;
+
+fn too_large() -> Error {
+    Error::new(
+        ErrorKind::StgMediumFull,
+        "a memory stream holds at most 2^31 - 1 bytes",
+    )
+}
+
+/// What a [`State::Buffer`] stream's `Commit` does with its bytes.
+pub type OnCommit = Box<dyn FnMut(&[u8]) -> Result<()> + Send>;
+
 type Reader = Decompressor<io::Chain<io::Cursor<Vec<u8>>, ComStream>>;
 
 enum State {
@@ -149,6 +163,14 @@ enum State {
     Reading { dec: Box<Reader>, pos: u64 },
     /// A body already in memory (also an empty compressed stream).
     Memory { data: Vec<u8>, pos: usize },
+    /// Read/write bytes in memory, given to `on_commit` at `Commit` (and at the last
+    /// `Release` when written since, as the other writable streams do).
+    Buffer {
+        data: Vec<u8>,
+        pos: usize,
+        dirty: bool,
+        on_commit: OnCommit,
+    },
     /// `MAPI_MODIFY`: RTF written so far, compressed into `sink` on commit.
     Writing {
         sink: ComStream,
@@ -216,6 +238,27 @@ impl RtfStreamShell {
         }
     }
 
+    /// A read/write stream over bytes (positioned at 0) whose `Commit` gives its whole
+    /// content to `on_commit`.
+    pub fn buffer(data: Vec<u8>, on_commit: OnCommit) -> RtfStreamShell {
+        RtfStreamShell {
+            state: Mutex::new(Some(State::Buffer {
+                data,
+                pos: 0,
+                dirty: false,
+                on_commit,
+            })),
+        }
+    }
+
+    /// Whether the stream takes writes (for `Stat`'s mode).
+    pub fn writable(&self) -> bool {
+        matches!(
+            &*self.state.lock(),
+            Some(State::Buffer { .. } | State::Writing { .. })
+        )
+    }
+
     /// The whole uncompressed RTF of a compressed stream (for the native body).
     pub fn read_all(source: ComRef) -> Result<Vec<u8>> {
         let shell = RtfStreamShell::wrap(source, 0)?;
@@ -256,7 +299,7 @@ impl RtfStreamShell {
                 *pos += done as u64;
                 Ok(done)
             }
-            State::Memory { data, pos } => {
+            State::Memory { data, pos } | State::Buffer { data, pos, .. } => {
                 let n = buf.len().min(data.len().saturating_sub(*pos));
                 if n == 0 {
                     return Ok(0);
@@ -278,6 +321,24 @@ impl RtfStreamShell {
                 spool
                     .write_all(data)
                     .map_err(|e| Error::io("buffering RTF", &e))?;
+                *dirty = true;
+                Ok(data.len())
+            }
+            State::Buffer {
+                data: content,
+                pos,
+                dirty,
+                ..
+            } => {
+                let end = pos
+                    .checked_add(data.len())
+                    .filter(|&e| e <= BUFFER_MAX)
+                    .ok_or_else(too_large)?;
+                if content.len() < end {
+                    content.resize(end, 0);
+                }
+                content[*pos..end].copy_from_slice(data);
+                *pos = end;
                 *dirty = true;
                 Ok(data.len())
             }
@@ -310,7 +371,33 @@ impl RtfStreamShell {
                 *dirty = false;
                 Ok(())
             }
+            State::Buffer {
+                data,
+                dirty,
+                on_commit,
+                ..
+            } => {
+                on_commit(data)?;
+                *dirty = false;
+                Ok(())
+            }
             _ => Ok(()),
+        })
+    }
+
+    /// `SetSize`: a read/write memory stream only (the wrapper does not, as documented).
+    pub fn set_size(&self, size: u64) -> Result<()> {
+        self.with(|state| match state {
+            State::Buffer { data, dirty, .. } => {
+                let size = usize::try_from(size)
+                    .ok()
+                    .filter(|&s| s <= BUFFER_MAX)
+                    .ok_or_else(too_large)?;
+                data.resize(size, 0);
+                *dirty = true;
+                Ok(())
+            }
+            _ => Err(no_support("SetSize")),
         })
     }
 
@@ -318,7 +405,7 @@ impl RtfStreamShell {
     /// answers only where it is (a move of 0 from the current position).
     pub fn seek(&self, pos: SeekFrom) -> Result<u64> {
         self.with(|state| match state {
-            State::Memory { data, pos: at } => {
+            State::Memory { data, pos: at } | State::Buffer { data, pos: at, .. } => {
                 let new = seek_position(*at as u64, pos, || Ok(data.len() as u64))?;
                 // Past the end reads nothing, as any stream.
                 *at = usize::try_from(new).unwrap_or(usize::MAX);
@@ -335,7 +422,7 @@ impl RtfStreamShell {
     /// The size for `Stat`: a memory stream's only.
     pub fn size(&self) -> Result<u64> {
         self.with(|state| match state {
-            State::Memory { data, .. } => Ok(data.len() as u64),
+            State::Memory { data, .. } | State::Buffer { data, .. } => Ok(data.len() as u64),
             _ => Err(no_support("Stat")),
         })
     }
@@ -354,7 +441,7 @@ impl Drop for RtfStreamShell {
     fn drop(&mut self) {
         let dirty = matches!(
             &*self.state.lock(),
-            Some(State::Writing { dirty: true, .. })
+            Some(State::Writing { dirty: true, .. } | State::Buffer { dirty: true, .. })
         );
         if dirty {
             // Release cannot report a failure; Commit first to see one.
