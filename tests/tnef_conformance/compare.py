@@ -152,8 +152,11 @@ def tnef_view(path):
         r = subprocess.run(["tnef", "--overwrite", "-C", d, path], capture_output=True)
         files = extracted(d)
     with tempfile.TemporaryDirectory() as d:
+        # Three letters: tnef 1.4 reads three characters of the preference, past the end
+        # of a shorter one (valgrind: invalid read after strdup), so "T" alone made it pick
+        # an RTF body now and then.
         subprocess.run(["tnef", "--overwrite", "-C", d, "--save-body=tnef-body",
-                        "--body-pref=T", path], capture_output=True)
+                        "--body-pref=TTT", path], capture_output=True)
         body = next((b for n, b in extracted(d).items() if n.startswith("tnef-body")), None)
     return {"ok": r.returncode == 0, "files": files, "body": body}
 
