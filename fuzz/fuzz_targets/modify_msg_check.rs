@@ -95,6 +95,9 @@ struct Session {
     /// How the message read at the last save (or at the start), as a read-only open reads.
     saved: Vec<String>,
     saves: usize,
+    /// A new message not saved yet: its storage holds no message (only an empty compound
+    /// file), so a reopen starts a new message again.
+    fresh: bool,
 }
 
 fn open_rw(lb: Arc<VecLockBytes>) -> Option<Arc<MsgFile>> {
@@ -141,9 +144,12 @@ pub fn check(data: &[u8]) {
     // Streams may give what the input holds, and what the operations wrote.
     let bound = data.len() + MAX_OPS * 600;
     let lb = Arc::new(VecLockBytes::new(msg.to_vec()));
-    let (lb, file) = match open_rw(lb.clone()) {
-        Some(file) => (lb, file),
-        None => new_message(),
+    let (lb, file, fresh) = match open_rw(lb.clone()) {
+        Some(file) => (lb, file, false),
+        None => {
+            let (lb, file) = new_message();
+            (lb, file, true)
+        }
     };
     let saved = without_access(&read(&file, bound));
     let mut s = Session {
@@ -152,6 +158,7 @@ pub fn check(data: &[u8]) {
         open_streams: Vec::new(),
         saved,
         saves: 0,
+        fresh,
     };
     let mut args = Args { bytes: ops, at: 0 };
     for _ in 0..MAX_OPS {
@@ -311,7 +318,7 @@ fn step(s: &mut Session, op: u8, args: &mut Args, bound: usize) {
             // Reopen without saving: what was not saved is gone.
             s.open_streams.clear();
             drop(s.file.close_node(root));
-            s.file = if s.lb.to_vec().is_empty() {
+            s.file = if s.fresh {
                 // A new message never saved: nothing was written.
                 let (lb, file) = new_message();
                 s.lb = lb;
@@ -342,8 +349,9 @@ fn save_and_check(s: &mut Session, bound: usize) {
                 "the saved file reads as the message"
             );
             s.saved = without_access(&after);
+            s.fresh = false;
         }
-        Err(_) if s.lb.to_vec().is_empty() => {}
+        Err(_) if s.fresh => {}
         Err(_) => {
             // A save that fails leaves the last good file.
             let after = read_bytes(&s.lb.to_vec(), bound);
