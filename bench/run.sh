@@ -18,6 +18,8 @@
 #   IMESSAGE_CORPUS    the corpus (default ../shared/corpus, as tests/corpus.rs); its msg/ is read
 #   BENCH_ONLY         a subset: any of "read write attach recipients" (default all)
 #   BENCH_RSS_LIMIT_MIB the resident-memory target for the attachment phases (default 64)
+#   BENCH_LIB          a directory holding a libimessage.so to measure instead of building
+#                      this tree's (before/after comparisons)
 #   BENCH_DIR          where the files go (default: a new directory under /tmp when /tmp is
 #                      on disk and has room, else under target/)
 # Exits non-zero when a program fails or an attachment phase exceeds the memory target.
@@ -35,8 +37,12 @@ case $mib in '' | *[!0-9]*) echo "usage: sh bench/run.sh [MiB]" >&2; exit 2 ;; e
 wants() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "== building"
-cargo build --release --lib
-lib=$root/target/release
+if [ -n "${BENCH_LIB:-}" ]; then
+    lib=$BENCH_LIB # a saved build (say, of main) measured in the same conditions
+else
+    cargo build --release --lib
+    lib=$root/target/release
+fi
 bin=$root/target/bench
 mkdir -p "$bin"
 for prog in attach_1gib recipients_scale read_corpus write_many; do
@@ -56,6 +62,11 @@ echo "built the programs in $bin against $lib/libimessage.so, and $cfb_baseline"
 fs_type() { stat -f -c %T "$1" 2>/dev/null || echo unknown; }
 avail_mib() { df -P -k "$1" | awk 'NR == 2 { print int($4 / 1024) }'; }
 need=$((mib * 3 + 256))
+if wants write; then
+    # write_many keeps every run's files until its last run: about 130 KB per message, twice.
+    write_need=$(echo "$counts" | awk -v r="$repeat" '{ for (i = 1; i <= NF; i++) s += $i } END { print int(s * r * 2 * 130 / 1024) + 256 }')
+    [ "$write_need" -le "$need" ] || need=$write_need
+fi
 suitable() {
     case $(fs_type "$1") in tmpfs | ramfs) return 1 ;; esac
     [ "$(avail_mib "$1")" -ge "$need" ]
@@ -159,10 +170,23 @@ if wants write; then
         i=0
         while [ "$i" -lt "$repeat" ]; do
             i=$((i + 1))
-            mkdir "$tmp/lib" "$tmp/raw"
-            "$bin/write_many" "$tmp/lib" "$n" >"$tmp/w.out"
-            "$cfb_baseline" write "$tmp/lib/msg00000.msg" "$tmp/raw" "$n" >"$tmp/c.out"
-            rm -rf "$tmp/lib" "$tmp/raw"
+            # Each run writes into directories of its own, all removed only after the last
+            # run: ext4 without a journal passes over every inode freed in the last minutes
+            # when it allocates one, so removing a run's files would slow down whichever
+            # writer comes next by thousands of inodes per file.
+            lib_dir=$tmp/write/lib$n.$i raw_dir=$tmp/write/raw$n.$i
+            # The two take turns at going first: whatever the file system still owes to
+            # earlier work (files deleted by others too) falls on the first. The cfb
+            # writer copies the streams of a file the library wrote in run 1.
+            mkdir -p "$lib_dir" "$raw_dir"
+            template=$tmp/write/lib$n.1/msg00000.msg
+            if [ $((i % 2)) -eq 1 ]; then
+                "$bin/write_many" "$lib_dir" "$n" >"$tmp/w.out"
+                "$cfb_baseline" write "$template" "$raw_dir" "$n" >"$tmp/c.out"
+            else
+                "$cfb_baseline" write "$template" "$raw_dir" "$n" >"$tmp/c.out"
+                "$bin/write_many" "$lib_dir" "$n" >"$tmp/w.out"
+            fi
             result "$tmp/w.out" lib_write seconds >>"$tmp/w.lib"
             result "$tmp/w.out" lib_write cpu >>"$tmp/w.libcpu"
             result "$tmp/c.out" cfb_write seconds >>"$tmp/w.cfb"
@@ -180,6 +204,7 @@ if wants write; then
                 printf "  %-40s %9.2f ms  %-10s %9.2f ms  %6.2fx  %7s  %s\n", "write per file at " n " vs at " f, $1 * 1000, "at " f, $2 * 1000, $1 / $2, "-", "<= 1.1x" }' >>"$summary"
         fi
     done
+    rm -rf "$tmp/write"
 fi
 
 # ----- attachment -----
@@ -207,7 +232,7 @@ run_attach() {
 rss_of() {
     kib=$(cat "$tmp/$1.rss")
     if [ -n "$kib" ]; then
-        awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'
+        awk -v k="$kib" 'BEGIN { printf "%.1f\n", k / 1024 }'
     else
         result "$tmp/$1.out" "lib_$1" peak_rss_mib
     fi

@@ -105,6 +105,49 @@ pub fn replace_file(new: &Path, target: &Path, aside: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// A file without a name in `dir` that can be given one later ([`link_unnamed`]): on
+/// Linux an `O_TMPFILE` (without `O_EXCL`, which would forbid that). Readable and writable
+/// by everyone less the umask, as a new file: nobody can open it by a name until it has
+/// one. `None` where there is no such file (other systems, file systems without it).
+#[cfg(target_os = "linux")]
+pub fn unnamed_file(dir: &Path) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .mode(0o666)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir)
+        .ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn unnamed_file(_dir: &Path) -> Option<File> {
+    None
+}
+
+/// Gives `file`, made by [`unnamed_file`], the name `path` (which must not exist). Fails
+/// across file systems (`EXDEV`).
+#[cfg(target_os = "linux")]
+pub fn link_unnamed(file: &File, path: &Path) -> io::Result<()> {
+    use nix::fcntl::{AT_FDCWD, AtFlags};
+    use std::os::fd::AsRawFd;
+    let by_descriptor = format!("/proc/self/fd/{}", file.as_raw_fd());
+    nix::unistd::linkat(
+        AT_FDCWD,
+        by_descriptor.as_str(),
+        AT_FDCWD,
+        path,
+        AtFlags::AT_SYMLINK_FOLLOW,
+    )
+    .map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn link_unnamed(_file: &File, _path: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 /// Makes `builder` create files readable and writable by everyone less the process's umask,
 /// as `open(2)` does for new files (a temporary file alone would be private to its owner).
 /// Windows files take their directory's access rules.
@@ -165,6 +208,25 @@ fn byte_lock(kind: i32, at: u64) -> libc::flock {
         l_len: 1,
         l_pid: 0,
     }
+}
+
+/// Takes an exclusive lock on byte `at` of `file` (which must be open for writing),
+/// replacing a shared one `file`'s open file description holds. Returns false when another
+/// open file description holds a lock on it. Linux only; elsewhere always false.
+#[cfg(target_os = "linux")]
+pub fn lock_byte_exclusive(file: &File, at: u64) -> io::Result<bool> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let lock = byte_lock(libc::F_WRLCK, at);
+    match fcntl(file, FcntlArg::F_OFD_SETLK(&lock)) {
+        Ok(_) => Ok(true),
+        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EACCES) => Ok(false),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn lock_byte_exclusive(_file: &File, _at: u64) -> io::Result<bool> {
+    Ok(false)
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -1,5 +1,8 @@
 //! Byte content of a stream: cheap to snapshot, copy-on-write, and spilled to a scratch file
-//! once it grows past [`SPILL_THRESHOLD`], so a 1 GiB stream never sits in memory.
+//! of its own once it grows past [`SPILL_THRESHOLD`], so a 1 GiB stream never sits in
+//! memory. Each chunk goes to the slot of its own index when it can, where a compound file
+//! written into the scratch file would have the stream: a commit may then make that file
+//! the new compound file instead of copying the stream (`publish`).
 //!
 //! A blob is a length plus a list of fixed-size chunks. Cloning a blob clones the chunk
 //! list (reference counts only); writing copies just the chunks it touches. Content that
@@ -7,7 +10,7 @@
 //! [`Blob::external`] and is read on demand.
 
 use std::fs::File;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
@@ -48,6 +51,9 @@ enum Repr {
 pub struct Blob {
     len: u64,
     repr: Repr,
+    /// The scratch file this blob's spilled chunks go to (its own, shared only with its
+    /// snapshots), so that a commit may turn it into the new compound file.
+    home: Option<Arc<ScratchFile>>,
 }
 
 impl Default for Blob {
@@ -55,6 +61,7 @@ impl Default for Blob {
         Blob {
             len: 0,
             repr: Repr::Chunks(Vec::new()),
+            home: None,
         }
     }
 }
@@ -100,6 +107,7 @@ impl Blob {
         Blob {
             len,
             repr: Repr::Chunks(chunks),
+            home: None,
         }
     }
 
@@ -108,6 +116,7 @@ impl Blob {
         Blob {
             len,
             repr: Repr::Whole(source),
+            home: None,
         }
     }
 
@@ -189,12 +198,15 @@ impl Blob {
         let spill = self.spilled();
         let chunks = self.chunks_mut();
         let n = span(len, index);
-        let replacement = match &mut chunks[index] {
+        let bytes = match &mut chunks[index] {
             Chunk::Mem(data) if !spill => {
                 Arc::make_mut(data).resize(n, 0);
-                None
+                return Ok(());
             }
-            Chunk::Scratch(slot) if Arc::strong_count(slot) == 1 => None,
+            // A slot of a sealed file is a sector of a compound file now: never written.
+            Chunk::Scratch(slot) if Arc::strong_count(slot) == 1 && !slot.file.sealed() => {
+                return Ok(());
+            }
             other => {
                 let mut bytes = vec![0u8; n];
                 match other {
@@ -208,17 +220,52 @@ impl Blob {
                         read_full(source.as_ref(), index as u64 * CHUNK as u64, &mut bytes)?
                     }
                 }
-                Some(if spill {
-                    Chunk::Scratch(Arc::new(ScratchSlot::with(&bytes)?))
-                } else {
-                    Chunk::Mem(Arc::new(bytes))
-                })
+                bytes
             }
         };
-        if let Some(chunk) = replacement {
-            chunks[index] = chunk;
-        }
+        let chunk = if spill {
+            self.new_slot(index, &bytes)?
+        } else {
+            Chunk::Mem(Arc::new(bytes))
+        };
+        self.chunks_mut()[index] = chunk;
         Ok(())
+    }
+
+    /// A chunk holding `bytes` in this blob's scratch file, at the place of chunk `index`
+    /// when that is free.
+    fn new_slot(&mut self, index: usize, bytes: &[u8]) -> Result<Chunk> {
+        loop {
+            let home = match &self.home {
+                Some(home) if !home.sealed() => home.clone(),
+                _ => {
+                    let home = Arc::new(ScratchFile::create()?);
+                    self.home = Some(home.clone());
+                    home
+                }
+            };
+            // None: sealed meanwhile by a commit of a snapshot; take a new file.
+            if let Some(slot) = ScratchSlot::with(&home, index as u64, bytes)? {
+                return Ok(Chunk::Scratch(Arc::new(slot)));
+            }
+        }
+    }
+
+    /// The scratch file that holds all of this blob, each chunk at its own index (so at the
+    /// place a compound file written into that file gives the stream), when that file can
+    /// become one (it can be given a name, and no commit has made it one already).
+    pub fn in_place_file(&self) -> Option<Arc<ScratchFile>> {
+        let home = self.home.as_ref()?;
+        let Repr::Chunks(chunks) = &self.repr else {
+            return None;
+        };
+        if !home.linkable || home.sealed() || chunks.len() != chunk_count(self.len) {
+            return None;
+        }
+        let all_in_place = chunks.iter().enumerate().all(|(i, c)| {
+            matches!(c, Chunk::Scratch(slot) if Arc::ptr_eq(&slot.file, home) && slot.index == i as u64)
+        });
+        all_in_place.then(|| home.clone())
     }
 
     /// Writes `data` at `offset`, extending the content with zeros if needed.
@@ -242,7 +289,7 @@ impl Blob {
             if within == 0 && n == span(self.len, index) {
                 // A whole chunk is replaced: no need to read the old one.
                 let chunk = if self.spilled() {
-                    Chunk::Scratch(Arc::new(ScratchSlot::with(piece)?))
+                    self.new_slot(index, piece)?
                 } else {
                     Chunk::Mem(Arc::new(piece.to_vec()))
                 };
@@ -301,12 +348,12 @@ impl Blob {
     /// Moves every memory chunk to the scratch file.
     fn spill(&mut self) -> Result<()> {
         let len = self.len;
-        let chunks = self.chunks_mut();
-        for (index, chunk) in chunks.iter_mut().enumerate() {
-            if let Chunk::Mem(data) = chunk {
+        for index in 0..self.chunks_mut().len() {
+            if let Chunk::Mem(data) = &self.chunks_mut()[index] {
                 let mut bytes = data.as_ref().clone();
                 bytes.resize(span(len, index), 0);
-                *chunk = Chunk::Scratch(Arc::new(ScratchSlot::with(&bytes)?));
+                let chunk = self.new_slot(index, &bytes)?;
+                self.chunks_mut()[index] = chunk;
             }
         }
         Ok(())
@@ -342,11 +389,22 @@ fn read_full(source: &dyn ReadAt, offset: u64, buf: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
-// ===== scratch file =====
+// ===== scratch files =====
 
-/// The process-wide scratch file: fixed-size slots, reused through a free list.
-struct ScratchFile {
+/// Where slot 0 of a scratch file starts: room for a compound-file header of either
+/// version, and every slot on a sector boundary of either, so that a commit can make the
+/// file a compound file whose stream sectors are the slots (see `publish`). A whole chunk
+/// rather than the 4096 bytes that would do: slots aligned on their size are cached in
+/// whole large pages, which made writing and reading a 1 GiB stream 10-15% faster.
+pub const SCRATCH_HEADER: u64 = CHUNK as u64;
+
+/// The scratch file of a spilled blob and its snapshots: fixed-size slots, reused through a
+/// free list, each chunk in the slot of its own index when that is free. Unnamed: nothing
+/// is left behind by a process that dies.
+pub struct ScratchFile {
     file: File,
+    /// It can be given a name (`platform::link_unnamed`), and so become a compound file.
+    linkable: bool,
     slots: Mutex<SlotAllocator>,
 }
 
@@ -354,89 +412,133 @@ struct ScratchFile {
 struct SlotAllocator {
     free: Vec<u64>,
     next: u64,
+    /// A commit made the file a compound file: its slots are never written, freed or
+    /// handed out again.
+    sealed: bool,
 }
 
 impl ScratchFile {
-    fn new(file: File) -> ScratchFile {
+    fn new(file: File, linkable: bool) -> ScratchFile {
         ScratchFile {
             file,
+            linkable,
             slots: Mutex::new(SlotAllocator::default()),
         }
     }
 
-    fn allocate(&self) -> u64 {
+    fn create() -> Result<ScratchFile> {
+        let dir = std::env::temp_dir();
+        if let Some(file) = crate::platform::unnamed_file(&dir) {
+            return Ok(ScratchFile::new(file, true));
+        }
+        tempfile::tempfile_in(&dir)
+            .map(|file| ScratchFile::new(file, false))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::StgMediumFull,
+                    format!("cannot create the scratch file for large streams: {e}"),
+                )
+            })
+    }
+
+    /// A slot for chunk `index`: that one if free, else another; `None` once sealed.
+    fn allocate(&self, index: u64) -> Option<u64> {
         let mut slots = self.slots.lock();
-        match slots.free.pop() {
-            Some(index) => index,
+        if slots.sealed {
+            return None;
+        }
+        if index >= slots.next {
+            let next = slots.next;
+            slots.free.extend(next..index);
+            slots.next = index + 1;
+            return Some(index);
+        }
+        if let Some(at) = slots.free.iter().position(|&f| f == index) {
+            return Some(slots.free.swap_remove(at));
+        }
+        Some(match slots.free.pop() {
+            Some(free) => free,
             None => {
                 slots.next += 1;
                 slots.next - 1
             }
-        }
+        })
     }
 
     fn release(&self, index: u64) {
         let mut slots = self.slots.lock();
+        if slots.sealed {
+            return;
+        }
         slots.free.push(index);
         if slots.free.len() as u64 == slots.next && self.file.set_len(0).is_ok() {
-            // Nothing lives in the file any more (say, a commit moved a large stream into
-            // the compound file): emptied, it holds no disk space and the kernel drops its
-            // unwritten pages instead of writing them out. No slot is being written, since
-            // every slot is free.
+            // Nothing lives in the file any more: emptied, it holds no disk space and the
+            // kernel drops its unwritten pages instead of writing them out. No slot is
+            // being written, since every slot is free.
             slots.free.clear();
             slots.next = 0;
         }
     }
+
+    pub fn sealed(&self) -> bool {
+        self.slots.lock().sealed
+    }
+
+    /// Makes the file a compound file's: from now on its slots are only read. Returns
+    /// where the slots end (what follows is free for the compound file's other sectors),
+    /// or `None` if it was sealed already.
+    pub fn seal(&self) -> Option<u64> {
+        let mut slots = self.slots.lock();
+        if slots.sealed {
+            return None;
+        }
+        slots.sealed = true;
+        Some(SCRATCH_HEADER + slots.next * CHUNK as u64)
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
 }
 
-fn scratch() -> Result<&'static ScratchFile> {
-    static SCRATCH: OnceLock<std::result::Result<ScratchFile, String>> = OnceLock::new();
-    SCRATCH
-        .get_or_init(|| {
-            tempfile::tempfile()
-                .map(ScratchFile::new)
-                .map_err(|e| format!("cannot create the scratch file for large streams: {e}"))
-        })
-        .as_ref()
-        .map_err(|e| Error::new(ErrorKind::StgMediumFull, e.clone()))
-}
-
-/// One chunk's worth of space in the scratch file; returned to the free list on drop.
+/// One chunk's worth of space in a scratch file; returned to the free list on drop.
 struct ScratchSlot {
+    file: Arc<ScratchFile>,
     index: u64,
 }
 
 impl ScratchSlot {
-    fn with(bytes: &[u8]) -> Result<ScratchSlot> {
+    /// A slot of `file` holding `bytes` (chunk `index`'s), or `None` if `file` is sealed.
+    fn with(file: &Arc<ScratchFile>, index: u64, bytes: &[u8]) -> Result<Option<ScratchSlot>> {
+        let Some(at) = file.allocate(index) else {
+            return Ok(None);
+        };
         let slot = ScratchSlot {
-            index: scratch()?.allocate(),
+            file: file.clone(),
+            index: at,
         };
         slot.write(0, bytes)?;
-        Ok(slot)
+        Ok(Some(slot))
     }
 
     fn offset(&self, within: usize) -> u64 {
-        self.index * CHUNK as u64 + within as u64
+        SCRATCH_HEADER + self.index * CHUNK as u64 + within as u64
     }
 
     fn read(&self, within: usize, out: &mut [u8]) -> Result<()> {
-        let file = scratch()?;
-        crate::platform::read_exact_at(&file.file, out, self.offset(within))
+        crate::platform::read_exact_at(&self.file.file, out, self.offset(within))
             .map_err(|e| Error::io("reading the scratch file", &e))
     }
 
     fn write(&self, within: usize, data: &[u8]) -> Result<()> {
-        let file = scratch()?;
-        crate::platform::write_all_at(&file.file, data, self.offset(within))
+        crate::platform::write_all_at(&self.file.file, data, self.offset(within))
             .map_err(|e| Error::io("writing the scratch file", &e))
     }
 }
 
 impl Drop for ScratchSlot {
     fn drop(&mut self) {
-        if let Ok(file) = scratch() {
-            file.release(self.index);
-        }
+        self.file.release(self.index);
     }
 }
 
@@ -495,18 +597,58 @@ mod tests {
 
     #[test]
     fn the_scratch_file_is_emptied_when_nothing_lives_in_it() {
-        let file = ScratchFile::new(tempfile::tempfile().unwrap());
-        let a = file.allocate();
-        let b = file.allocate();
-        crate::platform::write_all_at(&file.file, &[1u8; CHUNK], b * CHUNK as u64).unwrap();
-        assert_eq!(file.file.metadata().unwrap().len(), 2 * CHUNK as u64);
+        let file = ScratchFile::new(tempfile::tempfile().unwrap(), false);
+        let a = file.allocate(0).unwrap();
+        let b = file.allocate(1).unwrap();
+        let end = SCRATCH_HEADER + 2 * CHUNK as u64;
+        crate::platform::write_all_at(&file.file, &[1u8; CHUNK], end - CHUNK as u64).unwrap();
+        assert_eq!(file.file.metadata().unwrap().len(), end);
         file.release(b);
-        assert_eq!(file.file.metadata().unwrap().len(), 2 * CHUNK as u64);
-        assert_eq!(file.allocate(), b);
+        assert_eq!(file.file.metadata().unwrap().len(), end);
+        assert_eq!(file.allocate(1), Some(b));
         file.release(a);
         file.release(b);
         assert_eq!(file.file.metadata().unwrap().len(), 0);
-        assert_eq!(file.allocate(), 0);
+        assert_eq!(file.allocate(0), Some(0));
+        // Sealed, it keeps its slots and hands out no more.
+        assert_eq!(file.seal(), Some(SCRATCH_HEADER + CHUNK as u64));
+        assert_eq!(file.allocate(1), None);
+        file.release(0);
+        assert_eq!(file.seal(), None);
+    }
+
+    #[test]
+    fn chunks_written_in_order_sit_at_their_own_index() {
+        let mut b = Blob::default();
+        let piece = pattern(CHUNK, 4);
+        for i in 0..24 {
+            b.write_at(i * CHUNK as u64, &piece).unwrap();
+        }
+        b.write_at(24 * CHUNK as u64, b"tail").unwrap();
+        let home = b.in_place_file();
+        if cfg!(target_os = "linux") {
+            let home = home.expect("in place");
+            // Rewriting a chunk shared with a snapshot moves it elsewhere.
+            let snapshot = b.clone();
+            b.write_at(3, b"x").unwrap();
+            assert!(b.in_place_file().is_none());
+            assert!(snapshot.in_place_file().is_some());
+            // Once sealed, writes go to a new file and the sealed slots keep their bytes.
+            drop(snapshot);
+            let mut c = b.clone();
+            home.seal().unwrap();
+            c.write_at(7 * CHUNK as u64, b"after").unwrap();
+            let mut buf = vec![0u8; CHUNK];
+            crate::platform::read_exact_at(
+                home.file(),
+                &mut buf,
+                SCRATCH_HEADER + 7 * CHUNK as u64,
+            )
+            .unwrap();
+            assert_eq!(buf, piece);
+            assert_eq!(&c.to_vec().unwrap()[7 * CHUNK..7 * CHUNK + 5], b"after");
+            assert_eq!(&b.to_vec().unwrap()[7 * CHUNK..8 * CHUNK], &piece[..]);
+        }
     }
 
     struct Source(Vec<u8>);

@@ -47,6 +47,19 @@ pub struct Layout {
     pub len: u64,
     pub streams: HashMap<ElementId, (u32, u64)>,
     pub mini_stream: (u32, u64),
+    /// With [`Around`]: the header, for the caller to write at offset 0 once the rest is.
+    pub head: Option<Vec<u8>>,
+}
+
+/// A file written around what it already holds: sectors below `end` are left as they are
+/// (free in the new file, but for `stream`'s), and the rest of the file is written from
+/// sector `end` on. `stream`: a stream whose content is already there, in consecutive
+/// sectors from the one given (`publish`: a large stream's scratch file becomes the new
+/// file; a new file's first commit goes around the empty compound file it holds).
+#[derive(Clone, Copy, Debug)]
+pub struct Around {
+    pub end: u32,
+    pub stream: Option<(ElementId, u32)>,
 }
 
 /// One directory entry to write.
@@ -198,6 +211,17 @@ impl Sectors {
 
 /// Writes `tree` as a complete compound file of `version` into `out`, front to back.
 pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Result<Layout> {
+    write_tree_around(tree, version, None, out)
+}
+
+/// [`write_tree`], or with `around` everything from sector `around.end` on (written into
+/// `out` from there), leaving the header to the caller ([`Layout::head`]).
+pub fn write_tree_around(
+    tree: &DirNode,
+    version: Version,
+    around: Option<Around>,
+    out: &mut impl Write,
+) -> Result<Layout> {
     let shift = version.sector_shift();
     let sector = 1u64 << shift;
     let per = (sector / 4) as usize;
@@ -240,17 +264,35 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
     let dir_sectors = (entries.len() as u64 * ENTRY_LEN as u64).div_ceil(sector);
     let minifat_sectors = (mini_fat.len() as u64 * 4).div_ceil(sector);
     let mini_sectors = mini_len.div_ceil(sector);
+    let in_place = around.and_then(|a| a.stream);
+    let is_in_place = |e: &Entry<'_>| in_place.is_some_and(|(id, _)| id == e.id);
     let stream_sectors: u64 = entries
         .iter()
-        .filter(|e| e.kind == 2 && e.size >= MINI_CUTOFF)
+        .filter(|e| e.kind == 2 && e.size >= MINI_CUTOFF && !is_in_place(e))
         .map(|e| e.size.div_ceil(sector))
         .sum();
-    let data = dir_sectors + minifat_sectors + mini_sectors + stream_sectors;
+    let prefix = around.map_or(0, |a| u64::from(a.end));
+    let data = prefix + dir_sectors + minifat_sectors + mini_sectors + stream_sectors;
     let range_lock = if version == Version::V4 {
         (0x7FFF_FF00 >> shift) - 1
     } else {
         u32::MAX
     };
+    if around.is_some() {
+        let fits = in_place.is_none_or(|(_, first)| {
+            entries.iter().any(|e| {
+                is_in_place(e)
+                    && e.size >= MINI_CUTOFF
+                    && u64::from(first) + e.size.div_ceil(sector) <= prefix
+            })
+        });
+        if !fits || prefix >= u64::from(range_lock) {
+            return Err(Error::new(
+                crate::error::ErrorKind::StgInvalidParameter,
+                "the stream is not where the file is written around it",
+            ));
+        }
+    }
     let (mut fat_sectors, mut difat_sectors) = (0u64, 0u64);
     loop {
         let mut total = data + fat_sectors + difat_sectors;
@@ -276,9 +318,22 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
     // Sector numbers, in the order the sectors are written.
     let mut fat: Vec<u32> = Vec::with_capacity(((fat_sectors as usize) * per).min(1 << 24));
     let mut alloc = Sectors {
-        next: 0,
+        next: prefix as u32,
         range_lock,
     };
+    // The sectors written around are free, but for the stream's, linked in order.
+    fat.resize(prefix as usize, FREESECT);
+    if let Some((_, first)) = in_place {
+        let size = entries
+            .iter()
+            .find(|e| is_in_place(e))
+            .map_or(0, |e| e.size);
+        let last = first + size.div_ceil(sector) as u32 - 1;
+        for s in first..last {
+            fat[s as usize] = s + 1;
+        }
+        fat[last as usize] = ENDOFCHAIN;
+    }
     let fat_at: Vec<u32> = (0..fat_sectors)
         .map(|_| {
             let s = alloc.take(&mut fat);
@@ -300,7 +355,9 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
     entries[0].size = mini_len;
     let mut streams = HashMap::new();
     for e in entries.iter_mut().filter(|e| e.kind == 2) {
-        if e.size >= MINI_CUTOFF {
+        if let Some((_, first)) = in_place.filter(|(id, _)| *id == e.id) {
+            e.start = first;
+        } else if e.size >= MINI_CUTOFF {
             e.start = alloc.chain(e.size.div_ceil(sector), &mut fat);
         } else if e.size == 0 {
             e.start = ENDOFCHAIN;
@@ -348,10 +405,15 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
     let mut w = SectorWriter {
         out,
         sector: sector as usize,
-        next: 0,
+        next: prefix as u32,
         range_lock,
     };
-    w.out.write_all(&head).map_err(io)?;
+    let head = if around.is_some() {
+        Some(head)
+    } else {
+        w.out.write_all(&head).map_err(io)?;
+        None
+    };
 
     // The FAT and DIFAT.
     let mut words = Vec::with_capacity(sector as usize);
@@ -404,7 +466,7 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
     let mut piece = Vec::new();
     for e in entries
         .iter()
-        .filter(|e| e.kind == 2 && e.size >= MINI_CUTOFF)
+        .filter(|e| e.kind == 2 && e.size >= MINI_CUTOFF && !is_in_place(e))
     {
         let data = e.data.expect("a stream");
         let mut offset = 0;
@@ -426,6 +488,7 @@ pub fn write_tree(tree: &DirNode, version: Version, out: &mut impl Write) -> Res
         len,
         streams,
         mini_stream: (mini_start, mini_len),
+        head,
     })
 }
 
@@ -536,6 +599,13 @@ mod tests {
                     .unwrap();
                 expected.push((format!("/{name}"), content(i, len)));
             }
+            // Large enough for its scratch file to become the file (`publish`), with free
+            // sectors in front of it and the rest of the file after it.
+            let big = content(77, 4_500_000 + 33);
+            let blob = Blob::from_vec(big.clone());
+            assert_eq!(blob.in_place_file().is_some(), cfg!(target_os = "linux"));
+            root.write_stream("__substg1.0_37010102", &blob).unwrap();
+            expected.push(("/__substg1.0_37010102".to_string(), big));
             // Enough siblings for a deep tree of directory entries, nested two deep.
             for r in 0..40 {
                 let sub = root

@@ -72,20 +72,20 @@ pub fn open_file(path: &Path, mode: u32) -> Result<Arc<DocStorage>> {
             format!("{} is not a compound file", path.display()),
         );
     }
-    let len = file
+    let meta = file
         .metadata()
-        .map_err(|e| Error::io(&path.display().to_string(), &e))?
-        .len();
-    let (base, dir) = CompoundFile::open(Arc::new(FileSource(file)), len)?;
+        .map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    let (base, dir) = CompoundFile::open(Arc::new(FileSource(file)), meta.len())?;
     let tree = Arc::new(tree::from_directory(&base, &dir));
     let root_id = tree.id;
-    let ws = Workspace::new(
+    let ws = Workspace::with_file_meta(
         tree,
         Target::File {
             path: path.to_path_buf(),
             version: base.version(),
             share: Some(share),
         },
+        Some(&meta),
     );
     Ok(DocStorage::root(
         ws,
@@ -147,22 +147,45 @@ pub fn create_file(path: &Path, mode: u32, version: Version) -> Result<Arc<DocSt
         None
     };
     let tree = Arc::new(DirNode::new());
-    let publish_now = !exists || mode & STGM_TRANSACTED == 0;
-    if publish_now {
-        // The file exists from now on; a transacted create over an existing file replaces
-        // it only at commit. A new file need not survive a crash before its first commit
-        // (it held nothing): it is not synced, but it appears whole or not at all.
-        publish::publish_file(path, &DirNode::new(), version, Some(&mut share), exists)?;
-    }
-    let ws = Workspace::new(
-        tree.clone(),
-        Target::File {
-            path: path.to_path_buf(),
+    let target = |share| Target::File {
+        path: path.to_path_buf(),
+        version,
+        share: Some(share),
+    };
+    let ws = if exists && mode & STGM_TRANSACTED != 0 {
+        // A transacted create over an existing file replaces it only at commit.
+        let ws = Workspace::new(tree.clone(), target(share));
+        ws.inner.lock().on_disk = false;
+        ws
+    } else {
+        // The file exists from now on. A new file need not survive a crash before its
+        // first commit (it held nothing): it is not synced, but it appears whole or not at
+        // all; its first commit is written into it (`publish::commit_fresh`).
+        let placing = if exists {
+            publish::Placing::Replace
+        } else {
+            publish::Placing::New
+        };
+        let new = publish::publish_file(
+            path,
+            &DirNode::new(),
             version,
-            share: Some(share),
-        },
-    );
-    ws.inner.lock().on_disk = publish_now;
+            Some(&mut share),
+            exists,
+            placing,
+        )?;
+        let fresh = match new.writable {
+            Some(file) if !exists => Some(publish::Fresh {
+                file,
+                len: new.layout.len,
+                version,
+            }),
+            _ => None,
+        };
+        let ws = Workspace::with_file_meta(tree.clone(), target(share), new.meta.as_ref());
+        ws.inner.lock().fresh = fresh;
+        ws
+    };
     let mut root = DocStorage::new_root(ws, tree.id, path.display().to_string(), mode);
     if mode & STGM_DELETEONRELEASE != 0 {
         root.delete_on_release = Some(path.to_path_buf());
@@ -290,6 +313,15 @@ mod tests {
         out
     }
 
+    /// Whether the compound file at `path` opens (shared) and holds no element.
+    fn opens_empty(path: &Path) -> bool {
+        open_file(path, STGM_READ | STGM_SHARE_DENY_NONE)
+            .unwrap()
+            .elements()
+            .unwrap()
+            .is_empty()
+    }
+
     #[test]
     fn transacted_file_commits_atomically_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
@@ -309,13 +341,7 @@ mod tests {
         drop(s);
         root.set_class([1; 16]).unwrap();
         // Nothing reaches the file before the commit.
-        assert!(
-            open_file(&path, STGM_READ | STGM_SHARE_DENY_NONE)
-                .unwrap()
-                .elements()
-                .unwrap()
-                .is_empty()
-        );
+        assert!(opens_empty(&path));
         root.commit(STGC_DEFAULT).unwrap();
         drop(root);
 
@@ -344,6 +370,84 @@ mod tests {
         assert_eq!(read_all(p.as_mut()), b"recipient");
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    fn inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().ino()
+    }
+
+    /// The first commit of a new file is written into the file created, when nothing else
+    /// has it open; later commits replace it. Failing at any point, it leaves the empty
+    /// compound file byte for byte.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_new_files_first_commit_is_written_into_it() {
+        use super::super::faults;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.msg");
+        let root = create_file(&path, RW | STGM_CREATE | STGM_TRANSACTED, Version::V3).unwrap();
+        let created = inode(&path);
+        write_version(root.as_ref(), 1);
+        root.commit(STGC_DEFAULT).unwrap();
+        assert_eq!(inode(&path), created);
+        // What an independent, strict reader makes of the file written around the empty one.
+        let mut cf = cfb::open(&path).unwrap();
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut cf.open_stream("/big").unwrap(), &mut got).unwrap();
+        assert!(got == vec![1u8; 5600]);
+        drop(cf);
+        write_version(root.as_ref(), 2);
+        root.commit(STGC_DEFAULT).unwrap();
+        assert_ne!(inode(&path), created);
+        drop(root);
+        check_version(open_file(&path, STGM_READ).unwrap().as_ref(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // Another open of the file: the commit goes beside, and the reader keeps its view.
+        let shared = STGM_READWRITE | STGM_SHARE_DENY_NONE;
+        std::fs::remove_file(&path).unwrap();
+        let root = create_file(&path, shared | STGM_CREATE | STGM_TRANSACTED, Version::V4);
+        let root = root.unwrap();
+        let created = inode(&path);
+        let reader = open_file(&path, STGM_READ | STGM_SHARE_DENY_NONE).unwrap();
+        write_version(root.as_ref(), 3);
+        root.commit(STGC_DEFAULT).unwrap();
+        assert_ne!(inode(&path), created);
+        assert!(reader.elements().unwrap().is_empty());
+        drop((root, reader));
+        check_version(open_file(&path, STGM_READ).unwrap().as_ref(), 3);
+
+        // A failure at each write and sync leaves the empty file as it was.
+        for version in [Version::V3, Version::V4] {
+            let mut points = 0;
+            for at in 1.. {
+                std::fs::remove_file(&path).unwrap();
+                let root = create_file(&path, RW | STGM_TRANSACTED, version).unwrap();
+                let created = inode(&path);
+                let empty = std::fs::read(&path).unwrap();
+                write_version(root.as_ref(), 4);
+                faults::arm(at);
+                let result = root.commit(STGC_DEFAULT);
+                faults::disarm();
+                assert_eq!(inode(&path), created);
+                drop(root);
+                match result {
+                    Err(e) => {
+                        assert_eq!(e.kind, ErrorKind::StgMediumFull, "{}", e.message);
+                        assert!(std::fs::read(&path).unwrap() == empty, "point {at}");
+                        assert!(opens_empty(&path));
+                        points += 1;
+                    }
+                    Ok(()) => {
+                        check_version(open_file(&path, STGM_READ).unwrap().as_ref(), 4);
+                        break;
+                    }
+                }
+            }
+            assert!(points >= 3, "{version:?}: only {points} failure points");
+        }
     }
 
     #[test]
@@ -613,9 +717,14 @@ mod tests {
         let mut points = 0;
         for at in 1.. {
             let root = open_file(&path, RW | STGM_TRANSACTED).unwrap();
-            // Large enough for several page write-backs of the write cache.
+            // One stream whose scratch file becomes the new file (publish's
+            // `written_around`), one copied into it, large enough for several page
+            // write-backs of the write cache.
             let mut s = root.create_stream("large", RW).unwrap();
-            write_all(s.as_mut(), &vec![9u8; 3 * 1024 * 1024 + 17]);
+            write_all(s.as_mut(), &vec![9u8; 5 * 1024 * 1024 + 17]);
+            drop(s);
+            let mut s = root.create_stream("copied", RW).unwrap();
+            write_all(s.as_mut(), &vec![8u8; 3 * 1024 * 1024 + 17]);
             drop(s);
             write_version(root.as_ref(), 2);
             faults::arm(at);
@@ -642,6 +751,12 @@ mod tests {
                     drop(root);
                     let again = open_file(&path, STGM_READ).unwrap();
                     check_version(again.as_ref(), 2);
+                    for (name, byte, len) in [("large", 9u8, 5 << 20), ("copied", 8, 3 << 20)] {
+                        let mut s = again
+                            .open_stream(name, STGM_READ | STGM_SHARE_EXCLUSIVE)
+                            .unwrap();
+                        assert!(read_all(s.as_mut()) == vec![byte; len + 17], "{name}");
+                    }
                     break;
                 }
             }

@@ -4,7 +4,10 @@
 //! A file is written as `.<name>.<6 random characters>.tmp` beside the original, locked
 //! (`flock`) while it is written so that a sweep can tell a file whose writer died from one
 //! being written, synced, and renamed over the original; then the directory is synced. A
-//! crash at any moment leaves the old file or the new one. The temporary files of writers
+//! crash at any moment leaves the old file or the new one. A large stream is not copied:
+//! its scratch file, which holds it where the new file's sectors for it would be, is made
+//! the new file, written (while it has no name) around the stream, locked, and given the
+//! temporary name; from there on it goes the same way. The temporary files of writers
 //! that died are removed by the sweep: once per directory and process, at the first commit
 //! there, each file's leftovers when that file is next committed ([`sweep_once`]), or all of
 //! a file's at once by [`remove_stale_temps`].
@@ -19,12 +22,13 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::Version;
+use super::blob::{SCRATCH_HEADER, ScratchFile};
 use super::byte_arrays::{self, IMAGE_IN_MEMORY, Image, LockBytes};
 use super::compound_reader::{CompoundFile, FileSource};
-use super::compound_writer::{Layout, write_tree};
+use super::compound_writer::{Around, Layout, write_tree, write_tree_around};
 use super::faults;
 use super::share::ShareGuard;
-use super::tree::{DirNode, content_size};
+use super::tree::{DirNode, ElementId, Node, content_size};
 use crate::error::{Error, ErrorKind, Result, err};
 
 /// Random characters in the names of the temporary files commits write.
@@ -50,6 +54,21 @@ fn dir_and_name(path: &Path) -> (PathBuf, String) {
     (dir, file_name)
 }
 
+/// Writes `tree` (around what `around` says is there) through a large buffer into `out`.
+fn write_buffered(
+    tree: &DirNode,
+    version: Version,
+    around: Option<Around>,
+    out: impl Write,
+    what: &str,
+) -> Result<Layout> {
+    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, out);
+    let layout = write_tree_around(tree, version, around, &mut out)?;
+    out.flush()
+        .map_err(|e| Error::io(&format!("writing {what}"), &e))?;
+    Ok(layout)
+}
+
 /// A file's writes, each of which a test can make fail as a full disk would.
 struct Checked<'a>(&'a File);
 
@@ -62,6 +81,31 @@ impl Write for Checked<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Whether the new file replaces one (whose permissions it keeps) or creates the path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Placing {
+    Replace,
+    New,
+}
+
+/// A new file in place: the compound file, where its streams are, and the file's metadata
+/// (for `STGC_ONLYIFCURRENT`).
+pub struct Published {
+    pub file: Arc<CompoundFile>,
+    pub layout: Layout,
+    pub meta: Option<std::fs::Metadata>,
+    /// A writable descriptor of the file, for [`Fresh`].
+    pub writable: Option<File>,
+}
+
+/// A file an open created (the empty compound file, `len` bytes of `version`) and has not
+/// committed into yet: its first commit may be written into it ([`commit_fresh`]).
+pub struct Fresh {
+    pub file: File,
+    pub len: u64,
+    pub version: Version,
 }
 
 /// Writes `tree` beside `path`, renames it over `path` and returns the new file, opened
@@ -77,32 +121,36 @@ pub fn publish_file(
     version: Version,
     share: Option<&mut ShareGuard>,
     durable: bool,
-) -> Result<(Arc<CompoundFile>, Layout)> {
+    placing: Placing,
+) -> Result<Published> {
     if durable {
         sweep_once(path);
     }
     let (dir, file_name) = dir_and_name(path);
-    faults::hit().map_err(|e| Error::io("creating the new file beside the original", &e))?;
     // Dropping `tmp_path` on an early return removes the temporary file.
-    let (file, tmp_path) = locked_temp_file(&dir, &file_name)?;
-    let layout = {
-        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, Checked(&file));
-        let layout = write_tree(tree, version, &mut out)?;
-        out.flush()
-            .map_err(|e| Error::io("writing the new file", &e))?;
-        layout
+    let (file, tmp_path, layout) = match written_around(&dir, &file_name, tree, version)? {
+        Some(done) => done,
+        None => {
+            faults::hit()
+                .map_err(|e| Error::io("creating the new file beside the original", &e))?;
+            let (file, tmp_path) = locked_temp_file(&dir, &file_name)?;
+            let layout = write_buffered(tree, version, None, Checked(&file), "the new file")?;
+            (file, tmp_path, layout)
+        }
     };
     if durable {
         faults::hit()
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::io("writing the new file", &e))?;
     }
-    if let Ok(meta) = std::fs::metadata(path) {
+    if placing == Placing::Replace
+        && let Ok(meta) = std::fs::metadata(path)
+    {
         // Keep the original's permissions on the file that replaces it.
         let _ = file.set_permissions(meta.permissions());
     }
     let held = match &share {
-        Some(guard) => Some(guard.prepare(&tmp_path)?),
+        Some(guard) => Some(guard.prepare(&file)?),
         None => None,
     };
     faults::hit().map_err(|e| Error::io("replacing the original file", &e))?;
@@ -119,9 +167,219 @@ pub fn publish_file(
         // still bring back the old file, which is as intact as the new one: not an error.
         let _ = crate::platform::sync_dir(&dir);
     }
+    let meta = file.metadata().ok();
+    let writable = file.try_clone().ok();
     let base = CompoundFile::open_header(Arc::new(FileSource(file)), layout.len)?;
     base.set_mini_stream(layout.mini_stream.0, layout.mini_stream.1);
-    Ok((Arc::new(base), layout))
+    Ok(Published {
+        file: Arc::new(base),
+        layout,
+        meta,
+        writable,
+    })
+}
+
+/// The first commit into a file this open created: written into that file rather than
+/// beside it, so that no file is created and freed per file written (on ext4 without a
+/// journal, every inode freed in the last minutes slows down each allocation after it).
+/// The new content goes after the empty compound file the file holds, the new header over
+/// its header last: until then the file reads as that empty compound file, whole, and a
+/// process killed at any moment leaves it or the new one. Then the file and its directory
+/// are synced, as for any commit. It held nothing worth keeping: were the power to fail
+/// before the sync, it could be lost or broken, as it could before, never synced.
+///
+/// Only when nothing else has the file open: this open's share-mode locks are made
+/// exclusive first (an open starting meanwhile is refused with `STG_E_LOCKVIOLATION`, never
+/// sees half a file) and shared again after. `Ok(None)` when it cannot be done so (the
+/// file open elsewhere, renamed or replaced, another version, a stream large enough to be
+/// placed by its scratch file, no locks on this system): the caller publishes as usual.
+pub fn commit_fresh(
+    path: &Path,
+    fresh: &Fresh,
+    tree: &DirNode,
+    version: Version,
+    share: Option<&mut ShareGuard>,
+) -> Result<Option<Published>> {
+    let Some(guard) = share else {
+        return Ok(None);
+    };
+    let sector = 1u64 << version.sector_shift();
+    if version != fresh.version
+        || !fresh.len.is_multiple_of(sector)
+        || largest_in_place(tree).is_some()
+        || !crate::platform::is_same_file(&fresh.file, path)
+        || !guard.exclude_others()
+    {
+        return Ok(None);
+    }
+    sweep_once(path);
+    let written = write_fresh(fresh, tree, version, sector);
+    guard.readmit_others();
+    let layout = written?;
+    let (dir, _) = dir_and_name(path);
+    // See `publish_file`: the file is whole either way.
+    let _ = crate::platform::sync_dir(&dir);
+    let file = fresh
+        .file
+        .try_clone()
+        .map_err(|e| Error::io("reopening the new file", &e))?;
+    let meta = file.metadata().ok();
+    let base = CompoundFile::open_header(Arc::new(FileSource(file)), layout.len)?;
+    base.set_mini_stream(layout.mini_stream.0, layout.mini_stream.1);
+    Ok(Some(Published {
+        file: Arc::new(base),
+        layout,
+        meta,
+        writable: None,
+    }))
+}
+
+/// Writes `tree` into `fresh` around what it holds, the header last, and syncs it. On any
+/// failure the file is put back as it was.
+fn write_fresh(fresh: &Fresh, tree: &DirNode, version: Version, sector: u64) -> Result<Layout> {
+    let file = &fresh.file;
+    let mut old_head = vec![0u8; sector as usize];
+    crate::platform::read_exact_at(file, &mut old_head, 0)
+        .map_err(|e| Error::io("reading the file", &e))?;
+    let undo = || {
+        let _ = crate::platform::write_all_at(file, &old_head, 0);
+        let _ = file.set_len(fresh.len);
+    };
+    let around = Around {
+        end: (fresh.len / sector - 1) as u32,
+        stream: None,
+    };
+    let written = (|| {
+        let out = CheckedAt {
+            file,
+            at: fresh.len,
+        };
+        let layout = write_buffered(tree, version, Some(around), out, "the new file")?;
+        let head = layout.head.as_deref().unwrap_or_default();
+        CheckedAt { file, at: 0 }
+            .write_all(head)
+            .and_then(|()| faults::hit())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::io("writing the new file", &e))?;
+        Ok(layout)
+    })();
+    if written.is_err() {
+        undo();
+    }
+    written
+}
+
+/// Streams from this size on are not copied by a commit when their scratch file can
+/// become the new file; below, copying costs less than what it saves.
+const IN_PLACE_MIN: u64 = 4 * 1024 * 1024;
+
+/// Scratch files that grew past this are copied (a version 3 file stays under 2 GB).
+const IN_PLACE_MAX: u64 = 0x7000_0000;
+
+/// A file's writes from a given offset on, each of which a test can make fail.
+struct CheckedAt<'a> {
+    file: &'a File,
+    at: u64,
+}
+
+impl Write for CheckedAt<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        faults::hit()?;
+        crate::platform::write_all_at(self.file, buf, self.at)?;
+        self.at += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The largest stream of `tree` that sits whole in a scratch file that can become the new
+/// file ([`Blob::in_place_file`]), if one is large enough to be worth it.
+fn largest_in_place(tree: &DirNode) -> Option<(ElementId, Arc<ScratchFile>)> {
+    let mut best: Option<(u64, ElementId, Arc<ScratchFile>)> = None;
+    let mut visit = vec![tree];
+    while let Some(dir) = visit.pop() {
+        for child in dir.children.values() {
+            match &child.node {
+                Node::Dir(d) => visit.push(d),
+                Node::Stream(s) => {
+                    let len = s.data.len();
+                    if len >= IN_PLACE_MIN
+                        && best.as_ref().is_none_or(|b| len > b.0)
+                        && let Some(home) = s.data.in_place_file()
+                    {
+                        best = Some((len, s.id, home));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, id, home)| (id, home))
+}
+
+/// The new file, when the largest stream of `tree` sits whole in a scratch file of its own
+/// in its final sectors: that file becomes the new compound file, the rest of it written
+/// after the stream and the header in front, then it is locked and named beside the
+/// original, so that the stream's bytes are written once (the 1 GiB attachment). The
+/// scratch file is sealed first: its slots are never written again (see `blob`).
+/// `None` when no stream qualifies, or the file cannot be named in `dir` (another file
+/// system): the caller writes a new file as usual, reading the stream where it is.
+fn written_around(
+    dir: &Path,
+    file_name: &str,
+    tree: &DirNode,
+    version: Version,
+) -> Result<Option<(File, tempfile::TempPath, Layout)>> {
+    let Some((id, home)) = largest_in_place(tree) else {
+        return Ok(None);
+    };
+    let Some(end) = home.seal() else {
+        return Ok(None);
+    };
+    if end > IN_PLACE_MAX {
+        return Ok(None);
+    }
+    let sector = 1u64 << version.sector_shift();
+    let in_place = Around {
+        end: (end / sector - 1) as u32,
+        stream: Some((id, (SCRATCH_HEADER / sector - 1) as u32)),
+    };
+    let file = home
+        .file()
+        .try_clone()
+        .map_err(|e| Error::io("writing the new file", &e))?;
+    let out = CheckedAt {
+        file: &file,
+        at: end,
+    };
+    let layout = write_buffered(tree, version, Some(in_place), out, "the new file")?;
+    let head = layout.head.as_deref().unwrap_or_default();
+    CheckedAt { file: &file, at: 0 }
+        .write_all(head)
+        .map_err(|e| Error::io("writing the new file", &e))?;
+    file.lock()
+        .map_err(|e| Error::io("locking the new file", &e))?;
+    for _ in 0..100 {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        let name = dir.join(format!(".{file_name}.{}.tmp", &random[..TEMP_RAND_CHARS]));
+        match crate::platform::link_unnamed(&file, &name) {
+            Ok(()) => {
+                return match tempfile::TempPath::try_from_path(&name) {
+                    Ok(tmp_path) => Ok(Some((file, tmp_path, layout))),
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&name);
+                        Err(Error::io("naming the new file", &e))
+                    }
+                };
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = file.unlock();
+    Ok(None)
 }
 
 /// Creates `.<file_name>.<random>.tmp` in `dir` and locks it.
@@ -273,13 +531,7 @@ fn build_image(tree: &DirNode, version: Version) -> Result<(Image, Layout)> {
         return Ok((Image::from_vec(out), layout));
     }
     let file = tempfile::tempfile().map_err(|e| Error::io("creating the new image", &e))?;
-    let layout = {
-        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, Checked(&file));
-        let layout = write_tree(tree, version, &mut out)?;
-        out.flush()
-            .map_err(|e| Error::io("writing the new image", &e))?;
-        layout
-    };
+    let layout = write_buffered(tree, version, None, Checked(&file), "the new image")?;
     Ok((Image::from_file(file, layout.len), layout))
 }
 

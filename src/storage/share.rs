@@ -222,16 +222,49 @@ impl ShareGuard {
         self.locked.as_ref()
     }
 
-    /// Takes this open's locks on the file `new` names, which is about to replace the one
-    /// open (nobody else has it yet), through a descriptor of their own. Returns it, for
+    /// Takes this open's locks on `new`, the file about to replace the one open (nobody
+    /// else has it yet), through a duplicate of its descriptor (the same open file
+    /// description: the locks are released explicitly, never by a close). Returns it, for
     /// [`ShareGuard::adopt`].
-    pub fn prepare(&self, new: &Path) -> Result<File> {
-        let held = File::open(new).map_err(lock_error)?;
+    pub fn prepare(&self, new: &File) -> Result<File> {
+        let held = new.try_clone().map_err(lock_error)?;
         if let Err(e) = take_locks(&held, self.access, self.deny) {
             release(&held);
             return Err(e);
         }
         Ok(held)
+    }
+
+    /// Makes this open's access locks exclusive, so that no other open of the file can
+    /// start while it is rewritten in place. False, with nothing changed, when another
+    /// open holds one of them or the file is not locked (no file yet, other systems).
+    pub fn exclude_others(&self) -> bool {
+        let Some(file) = &self.locked else {
+            return false;
+        };
+        for byte in [ACCESS_READ, ACCESS_WRITE] {
+            if !matches!(crate::platform::lock_byte_exclusive(file, byte), Ok(true)) {
+                self.readmit_others();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Back to this open's shared locks after [`ShareGuard::exclude_others`].
+    pub fn readmit_others(&self) {
+        let Some(file) = &self.locked else {
+            return;
+        };
+        for (bit, byte) in [(READ, ACCESS_READ), (WRITE, ACCESS_WRITE)] {
+            // An exclusive lock is replaced by a shared one on the same byte without a
+            // moment of no lock, so no other open slips in between.
+            let _ = if self.access & bit != 0 {
+                crate::platform::lock_byte_shared(file, byte).map(|_| ())
+            } else {
+                crate::platform::unlock_byte(file, byte)
+            };
+        }
     }
 
     /// After the rename: the new file's locks are this open's; the old file's go.
@@ -304,13 +337,13 @@ mod tests {
             locked: Some(all),
         };
         let new_path = dir.path().join("g.new");
-        let _new = std::fs::OpenOptions::new()
+        let new_file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&new_path)
             .unwrap();
-        let held = guard.prepare(&new_path).unwrap();
+        let held = guard.prepare(&new_file).unwrap();
         std::fs::rename(&new_path, &path).unwrap();
         let mut guard = guard;
         guard.adopt(held);

@@ -19,7 +19,7 @@ use super::Version;
 use super::byte_arrays::{Image, LockBytes};
 use super::compound_writer::version_for;
 use super::element_names::Key;
-use super::publish;
+use super::publish::{self, Placing};
 use super::share::ShareGuard;
 use super::tree::{self, DirNode, ElementId, Node, dir_mut, reverted};
 use crate::consts::*;
@@ -61,6 +61,9 @@ pub struct WsInner {
     pub on_disk: bool,
     /// For a file target: the file as this workspace last saw it, for `STGC_ONLYIFCURRENT`.
     seen: Option<FileStamp>,
+    /// For a file target this open created and has not committed into yet: the file, for
+    /// its first commit to be written into ([`publish::commit_fresh`]).
+    pub fresh: Option<publish::Fresh>,
 }
 
 /// What tells whether a file was replaced or rewritten since it was looked at.
@@ -71,7 +74,10 @@ struct FileStamp {
 }
 
 fn stamp_of(path: &Path) -> Option<FileStamp> {
-    let meta = std::fs::metadata(path).ok()?;
+    stamp_of_meta(&std::fs::metadata(path).ok()?)
+}
+
+fn stamp_of_meta(meta: &std::fs::Metadata) -> Option<FileStamp> {
     Some(FileStamp {
         len: meta.len(),
         modified: meta.modified().ok(),
@@ -91,6 +97,20 @@ impl Workspace {
             Target::File { path, .. } => stamp_of(path),
             _ => None,
         };
+        Self::build(tree, target, seen)
+    }
+
+    /// A workspace on a file whose metadata the caller has (`None`: no file yet), which
+    /// spares looking the path up again.
+    pub fn with_file_meta(
+        tree: Arc<DirNode>,
+        target: Target,
+        meta: Option<&std::fs::Metadata>,
+    ) -> Arc<Workspace> {
+        Self::build(tree, target, meta.and_then(stamp_of_meta))
+    }
+
+    fn build(tree: Arc<DirNode>, target: Target, seen: Option<FileStamp>) -> Arc<Workspace> {
         Arc::new(Workspace {
             commit_lock: Mutex::new(()),
             inner: Mutex::new(WsInner {
@@ -101,6 +121,7 @@ impl Workspace {
                 dirty: false,
                 on_disk: true,
                 seen,
+                fresh: None,
             }),
         })
     }
@@ -180,13 +201,30 @@ impl Workspace {
                 share,
             } => {
                 let version = version_for(&snapshot, *version);
-                let (file, layout) =
-                    publish::publish_file(path, &snapshot, version, share.as_mut(), true)?;
-                let rebased = Arc::new(tree::rebase(&snapshot, &file, &layout.streams));
-                inner.seen = stamp_of(path);
+                let in_place = match &inner.fresh {
+                    Some(fresh) => {
+                        publish::commit_fresh(path, fresh, &snapshot, version, share.as_mut())?
+                    }
+                    None => None,
+                };
+                let new = match in_place {
+                    Some(new) => new,
+                    None => publish::publish_file(
+                        path,
+                        &snapshot,
+                        version,
+                        share.as_mut(),
+                        true,
+                        Placing::Replace,
+                    )?,
+                };
+                let rebased = Arc::new(tree::rebase(&snapshot, &new.file, &new.layout.streams));
+                inner.seen = new.meta.as_ref().and_then(stamp_of_meta);
                 inner.base = rebased.clone();
                 inner.working = rebased;
                 inner.on_disk = true;
+                // Committed content is only ever replaced from now on.
+                inner.fresh = None;
             }
             Target::Parent { parent, path, id } => {
                 let mut p = parent.inner.lock();
