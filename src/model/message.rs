@@ -228,6 +228,8 @@ impl MsgFile {
             let cp = st.codepage(node);
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
+            // Values set, for the streams open on them.
+            let mut replaced = Vec::new();
             for (index, (tag, value)) in values.into_iter().enumerate() {
                 let problem = |kind| Problem {
                     index: index as u32,
@@ -266,7 +268,18 @@ impl MsgFile {
                 } else {
                     value
                 };
+                replaced.push((tag, value.clone()));
                 bag.set(tag, Slot::Value(value));
+            }
+            for (tag, value) in replaced {
+                st.streams.replaced(node, prop_id(tag), |to| {
+                    convert_stream(
+                        Blob::from_vec(value_bytes(&value)),
+                        prop_type(tag),
+                        prop_type(to),
+                        cp,
+                    )
+                })?;
             }
             Ok(problems)
         })
@@ -276,6 +289,7 @@ impl MsgFile {
         self.with_node(node, |st| {
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
+            let mut deleted = Vec::new();
             for (index, &tag) in tags.iter().enumerate() {
                 let problem = |kind| Problem {
                     index: index as u32,
@@ -297,8 +311,12 @@ impl MsgFile {
                     }
                     Some(_) => {
                         bag.remove(id);
+                        deleted.push(id);
                     }
                 }
+            }
+            for id in deleted {
+                st.streams.replaced(node, id, |_| Ok(Blob::default()))?;
             }
             Ok(problems)
         })

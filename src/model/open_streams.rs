@@ -108,6 +108,25 @@ impl OpenStreams {
         ids.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// `SetProps` or `DeleteProps` replaced property `id` of `node`: the streams open on it
+    /// now hold what the object holds (`content(tag)` for the stream's tag: the new value,
+    /// or empty), so a later read sees it and a later write goes on from it. The last
+    /// change wins, whichever way it came.
+    pub(crate) fn replaced(
+        &mut self,
+        node: NodeId,
+        id: u16,
+        mut content: impl FnMut(u32) -> Result<Blob>,
+    ) -> Result<()> {
+        for e in self.entries.values_mut() {
+            if e.node == node && crate::types::prop_value::prop_id(e.tag) == id {
+                e.content = content(e.tag)?;
+                e.dirty = false;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes out every entry of a node that is being closed.
     pub(crate) fn remove_node(&mut self, node: NodeId) -> Vec<OpenStream> {
         let ids: Vec<u64> = self

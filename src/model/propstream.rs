@@ -235,6 +235,31 @@ mod tests {
     }
 
     #[test]
+    fn set_props_and_delete_props_over_an_open_stream_win_until_it_writes_again() {
+        // Found by the modify_msg fuzzer: a stream left open kept answering its old bytes
+        // to new readers after SetProps had replaced the property, and the save wrote the
+        // SetProps value.
+        const BIN: u32 = 0x67F1_0102;
+        let fx = Fixture::new();
+        let (file, top) = fx.create(true);
+        let mut s = open(&file, top, BIN, true);
+        s.write(b"written").unwrap();
+        file.set_props(top, vec![(BIN, PropValue::Binary(b"set".to_vec()))])
+            .unwrap();
+        assert_eq!(bytes(&file, top, BIN), Some(b"set".to_vec()));
+        // The open stream goes on from what the object holds now, at its own position.
+        s.write(b"+more").unwrap();
+        assert_eq!(bytes(&file, top, BIN), Some(b"set\0\0\0\0+more".to_vec()));
+        file.delete_props(top, &[BIN]).unwrap();
+        assert_eq!(bytes(&file, top, BIN), None);
+        file.save(top).unwrap();
+        drop(s);
+        drop(file.close());
+        let (file, top) = fx.reopen();
+        assert_eq!(bytes(&file, top, BIN), None);
+    }
+
+    #[test]
     fn bytes_written_after_a_save_are_saved_by_the_next_one() {
         let fx = Fixture::new();
         let (file, top) = fx.create(true);
