@@ -77,7 +77,7 @@ fn value_for(tag: u32, args: &mut Args) -> PropValue {
     match tag & 0xFFFF {
         PT_LONG => PropValue::Long(n as i32),
         PT_BINARY => PropValue::Binary(args.data(300)),
-        PT_I8 => PropValue::I8(n * 0x1_0000_0001),
+        PT_I8 => PropValue::I8(n.wrapping_mul(0x1_0000_0001)),
         PT_BOOLEAN => PropValue::Boolean(n & 1 == 1),
         PT_SYSTIME => PropValue::SysTime(n as u64 * 10_000_000),
         PT_MV_LONG => PropValue::MvLong(args.data(8).into_iter().map(i32::from).collect()),
