@@ -151,7 +151,7 @@ pub fn check(data: &[u8]) {
             (lb, file, true)
         }
     };
-    let saved = without_access(&read(&file, bound));
+    let saved = as_a_saved_file_reads(&read(&file, bound));
     let mut s = Session {
         lb,
         file,
@@ -332,7 +332,7 @@ fn step(s: &mut Session, op: u8, args: &mut Args, bound: usize) {
             } else {
                 open_rw(s.lb.clone()).expect("the saved file opens read-write again")
             };
-            let now = without_access(&read(&s.file, bound));
+            let now = as_a_saved_file_reads(&read(&s.file, bound));
             assert_eq!(now, s.saved, "a reopened file reads as the last save");
         }
     }
@@ -362,11 +362,11 @@ fn save_and_check(s: &mut Session, bound: usize) {
             let live = read(&s.file, bound);
             let after = read_bytes(&s.lb.to_vec(), bound);
             assert_eq!(
-                without_access(&after),
-                without_access(&live),
+                as_a_saved_file_reads(&after),
+                as_a_saved_file_reads(&live),
                 "the saved file reads as the message"
             );
-            s.saved = without_access(&after);
+            s.saved = as_a_saved_file_reads(&after);
             s.fresh = false;
         }
         Err(_) if s.fresh => {}
@@ -374,7 +374,7 @@ fn save_and_check(s: &mut Session, bound: usize) {
             // A save that fails leaves the last good file.
             let after = read_bytes(&s.lb.to_vec(), bound);
             assert_eq!(
-                without_access(&after),
+                as_a_saved_file_reads(&after),
                 s.saved,
                 "a failed save keeps the last save"
             );
@@ -386,7 +386,7 @@ fn save_and_check(s: &mut Session, bound: usize) {
 /// say how an object is open (a live message opened read-write gives other values), and a
 /// recipient row's key, PR_ROWID and PR_INSTANCE_KEY number it while the message is open (a
 /// saved file numbers its recipients afresh).
-fn without_access(seen: &Observed) -> Vec<String> {
+fn as_a_saved_file_reads(seen: &Observed) -> Vec<String> {
     let read_only = [
         (PR_ACCESS_W, "Long(7)", "Long(2)"),
         (PR_ACCESS_LEVEL_W, "Long(1)", "Long(0)"),

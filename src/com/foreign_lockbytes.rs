@@ -3,10 +3,11 @@
 
 use super::foreign::ComRef;
 use super::scode::kind_of_storage_scode;
+use super::stream_bytes::{MAX_CALL, write_in_calls};
 use super::types::*;
 use super::vtbl::ILockBytesVtbl;
 use crate::consts::*;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::storage::byte_arrays::LockBytes;
 
 /// A caller's `ILockBytes`, called through its vtable only. Calls happen when a storage on
@@ -14,9 +15,6 @@ use crate::storage::byte_arrays::LockBytes;
 pub struct ForeignLockBytes {
     obj: ComRef,
 }
-
-/// Largest single read or write asked of a caller's object.
-const MAX_CALL: usize = 1 << 30;
 
 impl ForeignLockBytes {
     pub fn new(obj: ComRef) -> ForeignLockBytes {
@@ -61,32 +59,26 @@ impl LockBytes for ForeignLockBytes {
     }
 
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
-        let mut done = 0;
-        while done < data.len() {
-            let cb = (data.len() - done).min(MAX_CALL);
-            let mut written: ULONG = 0;
-            // SAFETY: the slice holds `cb` readable bytes; `written` is a valid ULONG.
-            let hr = unsafe {
-                (self.vtbl().WriteAt)(
-                    self.obj.as_ptr(),
-                    offset + done as u64,
-                    data[done..].as_ptr().cast(),
-                    cb as ULONG,
-                    &mut written,
-                )
-            };
-            if hr < 0 {
-                return Err(self.failed("WriteAt", hr));
-            }
-            if written == 0 {
-                return Err(Error::new(
-                    ErrorKind::StgWriteFault,
-                    "the caller's ILockBytes::WriteAt wrote nothing",
-                ));
-            }
-            done += (written as usize).min(cb);
-        }
-        Ok(())
+        write_in_calls(
+            data,
+            "ILockBytes::WriteAt",
+            |done, piece| {
+                let mut written: ULONG = 0;
+                // SAFETY: `piece` is readable for its length (at most MAX_CALL, a ULONG);
+                // `written` is a valid ULONG.
+                let hr = unsafe {
+                    (self.vtbl().WriteAt)(
+                        self.obj.as_ptr(),
+                        offset + done as u64,
+                        piece.as_ptr().cast(),
+                        piece.len() as ULONG,
+                        &mut written,
+                    )
+                };
+                (hr, written)
+            },
+            |hr| self.failed("WriteAt", hr),
+        )
     }
 
     fn flush(&self) -> Result<()> {

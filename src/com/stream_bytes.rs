@@ -13,8 +13,36 @@ use crate::consts::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::byte_arrays::LockBytes;
 
-/// Largest single read or write asked of the caller's stream.
-const MAX_CALL: usize = 1 << 30;
+/// Largest single read or write asked of a caller's stream or lock-bytes.
+pub(crate) const MAX_CALL: usize = 1 << 30;
+
+/// Writes `data` through a caller's write method, at most [`MAX_CALL`] bytes a call, until
+/// all is written. `call(done, piece)` makes one call for `piece` (the bytes from `done` on)
+/// and gives its HRESULT and the count written; `failed` words a failing HRESULT. A call
+/// that succeeds but writes nothing is a write fault (`what` names the method).
+pub(crate) fn write_in_calls(
+    data: &[u8],
+    what: &str,
+    mut call: impl FnMut(usize, &[u8]) -> (HRESULT, ULONG),
+    failed: impl Fn(HRESULT) -> Error,
+) -> Result<()> {
+    let mut done = 0;
+    while done < data.len() {
+        let cb = (data.len() - done).min(MAX_CALL);
+        let (hr, written) = call(done, &data[done..done + cb]);
+        if hr < 0 {
+            return Err(failed(hr));
+        }
+        if written == 0 {
+            return Err(Error::new(
+                ErrorKind::StgWriteFault,
+                format!("the caller's {what} wrote nothing"),
+            ));
+        }
+        done += (written as usize).min(cb);
+    }
+    Ok(())
+}
 
 pub struct StreamBytes {
     obj: ComRef,
@@ -100,31 +128,25 @@ impl LockBytes for StreamBytes {
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
         let _held = self.lock.lock();
         self.seek(offset)?;
-        let mut done = 0;
-        while done < data.len() {
-            let cb = (data.len() - done).min(MAX_CALL);
-            let mut written: ULONG = 0;
-            // SAFETY: the slice holds `cb` readable bytes; `written` is a valid ULONG.
-            let hr = unsafe {
-                (self.vtbl().Write)(
-                    self.obj.as_ptr(),
-                    data[done..].as_ptr().cast(),
-                    cb as ULONG,
-                    &mut written,
-                )
-            };
-            if hr < 0 {
-                return Err(self.failed("Write", hr));
-            }
-            if written == 0 {
-                return Err(Error::new(
-                    ErrorKind::StgWriteFault,
-                    "the caller's IStream::Write wrote nothing",
-                ));
-            }
-            done += (written as usize).min(cb);
-        }
-        Ok(())
+        write_in_calls(
+            data,
+            "IStream::Write",
+            |_, piece| {
+                let mut written: ULONG = 0;
+                // SAFETY: `piece` is readable for its length (at most MAX_CALL, a ULONG);
+                // `written` is a valid ULONG.
+                let hr = unsafe {
+                    (self.vtbl().Write)(
+                        self.obj.as_ptr(),
+                        piece.as_ptr().cast(),
+                        piece.len() as ULONG,
+                        &mut written,
+                    )
+                };
+                (hr, written)
+            },
+            |hr| self.failed("Write", hr),
+        )
     }
 
     fn flush(&self) -> Result<()> {

@@ -226,9 +226,11 @@ impl MsgFile {
         self.with_node(node, |st| {
             let unicode = st.unicode(node)?;
             let cp = st.codepage(node);
+            // Properties of this object with a stream open on them: their new values go to
+            // those streams too (kept only for them: a value can be large).
+            let streamed = st.streams.open_ids(node);
             let (bag, kind) = st.bag_mut(node)?;
             let mut problems = Vec::new();
-            // Values set, for the streams open on them.
             let mut replaced = Vec::new();
             for (index, (tag, value)) in values.into_iter().enumerate() {
                 let problem = |kind| Problem {
@@ -268,7 +270,9 @@ impl MsgFile {
                 } else {
                     value
                 };
-                replaced.push((tag, value.clone()));
+                if streamed.contains(&prop_id(tag)) {
+                    replaced.push((tag, value.clone()));
+                }
                 bag.set(tag, Slot::Value(value));
             }
             for (tag, value) in replaced {

@@ -108,6 +108,15 @@ impl OpenStreams {
         ids.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// The property ids of `node` that have a stream open on them.
+    pub(crate) fn open_ids(&self, node: NodeId) -> Vec<u16> {
+        self.entries
+            .values()
+            .filter(|e| e.node == node)
+            .map(|e| crate::types::prop_value::prop_id(e.tag))
+            .collect()
+    }
+
     /// `SetProps` or `DeleteProps` replaced property `id` of `node`: the streams open on it
     /// now hold what the object holds (`content(tag)` for the stream's tag: the new value,
     /// or empty), so a later read sees it and a later write goes on from it. The last
